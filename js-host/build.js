@@ -1,0 +1,98 @@
+'use strict';
+/**
+ * Builds the Rust core for wasm and stages every task folder so it runs on its own.
+ *
+ *   node js-host/build.js
+ *
+ * 1. Makes sure the toolchain is there: the `wasm32-unknown-unknown` target and
+ *    `wasm-bindgen-cli` at exactly the `wasm-bindgen` version in Cargo.lock (installed with
+ *    `cargo install` when missing; `--locked` is tried first and fails on some registries).
+ * 2. `cargo build --release --target wasm32-unknown-unknown`, then `wasm-bindgen --target
+ *    nodejs` without the name and producers sections (smaller, nothing lost at run time).
+ * 3. Copies the host and the bindgen output into every `tasks/<name>/` that has a task.json,
+ *    because the agent downloads each task folder on its own.
+ */
+
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const WASM_TARGET = 'wasm32-unknown-unknown';
+const CRATE_FILE = 'akeyless_tasks';
+const BINDGEN_OUT = path.join(ROOT, 'target', 'bindgen');
+
+function run(command, args, options = {}) {
+  execFileSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+}
+
+function output(command, args) {
+  try {
+    return execFileSync(command, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+function ensureWasmTarget() {
+  if (output('rustup', ['target', 'list', '--installed']).split('\n').includes(WASM_TARGET)) return;
+  console.log(`Installing the Rust target ${WASM_TARGET}...`);
+  run('rustup', ['target', 'add', WASM_TARGET]);
+}
+
+/** The `wasm-bindgen` version Cargo.lock resolved; the CLI must match it exactly. */
+function lockedBindgenVersion() {
+  const lock = fs.readFileSync(path.join(ROOT, 'Cargo.lock'), 'utf8');
+  const match = lock.match(/\[\[package\]\]\nname = "wasm-bindgen"\nversion = "([^"]+)"/);
+  if (!match) throw new Error('Cargo.lock has no wasm-bindgen package; run `cargo generate-lockfile`.');
+  return match[1];
+}
+
+function ensureBindgenCli() {
+  const version = lockedBindgenVersion();
+  if (output('wasm-bindgen', ['--version']).trim() === `wasm-bindgen ${version}`) return;
+  console.log(`Installing wasm-bindgen-cli ${version} (a few minutes, once per machine)...`);
+  const install = ['install', 'wasm-bindgen-cli', '--version', `=${version}`, '--force'];
+  try {
+    run('cargo', [...install, '--locked']);
+  } catch {
+    console.log('The locked install failed (a dependency missing from this registry); installing unlocked.');
+    run('cargo', install);
+  }
+}
+
+function buildWasm() {
+  run('cargo', ['build', '--release', '--lib', '--target', WASM_TARGET]);
+  fs.rmSync(BINDGEN_OUT, { recursive: true, force: true });
+  run('wasm-bindgen', [
+    '--target', 'nodejs',
+    '--no-typescript',
+    '--remove-name-section',
+    '--remove-producers-section',
+    '--out-dir', BINDGEN_OUT,
+    path.join(ROOT, 'target', WASM_TARGET, 'release', `${CRATE_FILE}.wasm`),
+  ]);
+}
+
+/** The task folders: every directory under tasks/ holding a task.json. */
+function taskFolders() {
+  const tasksDir = path.join(ROOT, 'tasks');
+  return fs.readdirSync(tasksDir)
+    .map((name) => path.join(tasksDir, name))
+    .filter((dir) => fs.existsSync(path.join(dir, 'task.json')));
+}
+
+function stageTasks() {
+  for (const dir of taskFolders()) {
+    const pkg = path.join(dir, 'pkg');
+    fs.rmSync(pkg, { recursive: true, force: true });
+    fs.cpSync(BINDGEN_OUT, pkg, { recursive: true });
+    fs.copyFileSync(path.join(__dirname, 'host.js'), path.join(dir, 'host.js'));
+    console.log(`Staged ${path.relative(ROOT, dir)}`);
+  }
+}
+
+ensureWasmTarget();
+ensureBindgenCli();
+buildWasm();
+stageTasks();

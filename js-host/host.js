@@ -1,0 +1,189 @@
+'use strict';
+/**
+ * The task host: the small part of every task that wasm cannot do.
+ *
+ * It takes the environment (removing the secret variables from `process.env` so no child
+ * process or stray dependency can read them), loads the Rust core from `./pkg`, performs the
+ * HTTP exchanges the core asks for with `node:http`/`node:https` (global `fetch` costs about
+ * 160 ms to start), writes the core's lines to stdout, and turns anything unexpected into a
+ * clean task failure. Failure texts written here are fixed strings: an exception message
+ * could quote a secret, so it is never printed.
+ *
+ * This file is copied into every task folder by the build; `index.js` there calls `runTask`.
+ */
+
+const http = require('node:http');
+const https = require('node:https');
+const path = require('node:path');
+
+/** Variables that carry secrets: job secrets, inputs, connection credentials, file tickets. */
+const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_'];
+const SENSITIVE_NAMES = ['VSTS_SECRET_VARIABLES'];
+
+/** A reply body larger than this is refused rather than buffered. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Snapshots the environment for the core, then removes the sensitive variables from
+ * `process.env`. Returns a lookup function over the snapshot.
+ */
+function takeEnvironment() {
+  const snapshot = new Map(Object.entries(process.env));
+  for (const name of Object.keys(process.env)) {
+    const upper = name.toUpperCase();
+    if (SENSITIVE_PREFIXES.some((prefix) => upper.startsWith(prefix)) || SENSITIVE_NAMES.includes(upper)) {
+      delete process.env[name];
+    }
+  }
+  // Windows environment names are case-insensitive; the agent's casing is not guaranteed.
+  const byUpperName = process.platform === 'win32'
+    ? new Map([...snapshot].map(([name, value]) => [name.toUpperCase(), value]))
+    : null;
+  return (name) => snapshot.get(name) ?? byUpperName?.get(name.toUpperCase());
+}
+
+function writeLine(line) {
+  process.stdout.write(line + '\n');
+}
+
+let taskEnded = false;
+
+/** Ends the task as failed with a fixed `reason` (never an exception's own text). */
+function failTask(reason) {
+  if (taskEnded) return;
+  taskEnded = true;
+  writeLine(`##vso[task.logissue type=error;]${reason}`);
+  writeLine(`##vso[task.complete result=Failed;]${reason}`);
+}
+
+/** Keep-alive agents so that a task's several requests share one connection. */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+/**
+ * Performs one HTTP exchange. Takes the core's request as JSON and always resolves, to
+ * `{"response":{status,body}}` or `{"error":{code,message}}` as JSON.
+ */
+function exchange(requestJson) {
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer = null;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(JSON.stringify(outcome));
+    };
+    const failWith = (code, message) => settle({ error: { code, message } });
+
+    let request;
+    let url;
+    try {
+      request = JSON.parse(requestJson);
+      url = new URL(request.url);
+    } catch {
+      failWith('EINVALIDURL', 'the request URL is not valid');
+      return;
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+    const agent = agents[url.protocol];
+    if (!agent) {
+      failWith('EINVALIDURL', `the protocol ${url.protocol} is not supported`);
+      return;
+    }
+    const body = Buffer.from(request.body, 'utf8');
+    const headers = Object.fromEntries(request.headers);
+    headers['content-length'] = String(body.length);
+
+    const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
+      const chunks = [];
+      let received = 0;
+      incoming.on('data', (chunk) => {
+        received += chunk.length;
+        if (received > MAX_BODY_BYTES) {
+          failWith('EBODYTOOLARGE', `the reply is larger than ${MAX_BODY_BYTES} bytes`);
+          outgoing.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      incoming.on('end', () => {
+        settle({ response: { status: incoming.statusCode, body: Buffer.concat(chunks).toString('utf8') } });
+      });
+      incoming.on('error', () => failWith('ECONNRESET', 'the connection closed during the reply'));
+      incoming.on('close', () => {
+        if (!incoming.complete) failWith('ECONNRESET', 'the connection closed during the reply');
+      });
+    });
+    outgoing.on('error', (error) => failWith(error.code || error.name || 'EUNKNOWN', error.message || 'request failed'));
+    timer = setTimeout(() => {
+      failWith('ETIMEDOUT', `no response within ${request.timeoutMs} ms`);
+      outgoing.destroy();
+    }, request.timeoutMs);
+    outgoing.end(body);
+  });
+}
+
+/** What the core calls back into; see `JsHost` in `src/host.rs`. */
+function createHost(readEnv) {
+  return {
+    env: (name) => readEnv(name),
+    writeLine,
+    nowMs: () => performance.now(),
+    http: exchange,
+  };
+}
+
+/** Runs the task `taskName` from the task folder this file sits in. */
+function runTask(taskName) {
+  const readEnv = takeEnvironment();
+  process.on('uncaughtException', (error) => {
+    failTask(`The Akeyless task stopped on an unexpected ${describeError(error)}. No further output was produced.`);
+  });
+  process.on('unhandledRejection', (error) => {
+    failTask(`The Akeyless task stopped on an unexpected ${describeError(error)}. No further output was produced.`);
+  });
+
+  let core;
+  try {
+    core = require(path.join(__dirname, 'pkg', 'akeyless_tasks.js'));
+  } catch (error) {
+    failTask(`The Akeyless task could not load its WebAssembly module (${describeError(error)}). Reinstall the extension.`);
+    return Promise.resolve();
+  }
+
+  return Promise.resolve()
+    .then(() => core.runTask(taskName, createHost(readEnv)))
+    .then(
+      () => {
+        taskEnded = true;
+      },
+      (error) => {
+        const location = safeCall(() => core.panicLocation());
+        const where = location ? ` at ${location}` : '';
+        failTask(`The Akeyless task stopped on an internal error (${describeError(error)}${where}). Please report this with the pipeline's debug log.`);
+      },
+    )
+    .finally(() => {
+      for (const agent of Object.values(agents)) agent.destroy();
+    });
+}
+
+/** An error's class and code, which never carry data; its message might. */
+function describeError(error) {
+  const name = error && typeof error.name === 'string' ? error.name : typeof error;
+  const code = error && typeof error.code === 'string' ? ` ${error.code}` : '';
+  return `${name}${code}`.replace(/[^A-Za-z0-9_ .-]/g, '');
+}
+
+function safeCall(fn) {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+module.exports = { runTask, takeEnvironment };

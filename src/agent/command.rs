@@ -1,0 +1,143 @@
+//! `##vso[...]` logging commands: formatting and escaping exactly as the agent parses them.
+//!
+//! The agent unescapes `%3B %0D %0A %5D` and then `%AZP25` in both property values and data,
+//! so `%` is always escaped first. Properties are written as `key=value;` with no space after
+//! `;`, because the agent does not trim property keys.
+
+/// Escapes a property value: `%`, CR, LF, `]` and `;`.
+pub fn escape_property(value: &str) -> String {
+    escape_data(value).replace(']', "%5D").replace(';', "%3B")
+}
+
+/// Escapes command data (the text after `]`): `%`, CR and LF.
+pub fn escape_data(value: &str) -> String {
+    value
+        .replace('%', "%AZP25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Formats `##vso[<name> k=v;...]<data>` with every part escaped.
+pub fn format(name: &str, properties: &[(&str, &str)], data: &str) -> String {
+    let mut line = format!("##vso[{name}");
+    for (index, (key, value)) in properties.iter().enumerate() {
+        line.push(if index == 0 { ' ' } else { ';' });
+        line.push_str(key);
+        line.push('=');
+        line.push_str(&escape_property(value));
+    }
+    if !properties.is_empty() {
+        line.push(';');
+    }
+    line.push(']');
+    line.push_str(&escape_data(data));
+    line
+}
+
+/// Registers `value` with the agent's masker.
+pub fn set_secret(value: &str) -> String {
+    format("task.setsecret", &[], value)
+}
+
+/// Sets a secret output variable, reachable as `$(<step>.<name>)`.
+pub fn set_secret_output(name: &str, value: &str) -> String {
+    format(
+        "task.setvariable",
+        &[
+            ("variable", name),
+            ("issecret", "true"),
+            ("isoutput", "true"),
+        ],
+        value,
+    )
+}
+
+/// The severity of an issue the task reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueType {
+    Error,
+    Warning,
+}
+
+/// Reports an issue shown in the run summary. `message` must already be safe to print.
+pub fn log_issue(kind: IssueType, message: &str) -> String {
+    let kind = match kind {
+        IssueType::Error => "error",
+        IssueType::Warning => "warning",
+    };
+    format("task.logissue", &[("type", kind)], message)
+}
+
+/// The result a task ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskResult {
+    Succeeded,
+    Failed,
+}
+
+/// Ends the task with `result`; `message` becomes the step's status text.
+pub fn complete(result: TaskResult, message: &str) -> String {
+    let result = match result {
+        TaskResult::Succeeded => "Succeeded",
+        TaskResult::Failed => "Failed",
+    };
+    format("task.complete", &[("result", result)], message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_is_escaped_first_so_it_is_never_doubled() {
+        assert_eq!(escape_data("50% done"), "50%AZP25 done");
+        assert_eq!(escape_data("%0A"), "%AZP250A");
+    }
+
+    #[test]
+    fn data_escapes_line_breaks_but_keeps_brackets_and_semicolons() {
+        assert_eq!(escape_data("a\r\nb ] ; c"), "a%0D%0Ab ] ; c");
+    }
+
+    #[test]
+    fn property_values_also_escape_brackets_and_semicolons() {
+        assert_eq!(escape_property("a;b]c%d\ne"), "a%3Bb%5Dc%AZP25d%0Ae");
+    }
+
+    #[test]
+    fn the_worked_example_from_the_protocol_reference() {
+        assert_eq!(
+            format(
+                "task.logissue",
+                &[("type", "warning"), ("sourcepath", "a;b]c%d\ne")],
+                "x"
+            ),
+            "##vso[task.logissue type=warning;sourcepath=a%3Bb%5Dc%AZP25d%0Ae;]x"
+        );
+    }
+
+    #[test]
+    fn a_command_without_properties_has_no_space_before_the_bracket() {
+        assert_eq!(set_secret("a;b]c%d"), "##vso[task.setsecret]a;b]c%AZP25d");
+    }
+
+    #[test]
+    fn a_secret_output_variable_carries_both_flags() {
+        assert_eq!(
+            set_secret_output("akeylessToken", "t-1"),
+            "##vso[task.setvariable variable=akeylessToken;issecret=true;isoutput=true;]t-1"
+        );
+    }
+
+    #[test]
+    fn failure_is_an_error_issue_and_a_failed_result() {
+        assert_eq!(
+            log_issue(IssueType::Error, "bad"),
+            "##vso[task.logissue type=error;]bad"
+        );
+        assert_eq!(
+            complete(TaskResult::Failed, "bad"),
+            "##vso[task.complete result=Failed;]bad"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! The Azure Pipelines side of a task: inputs, the service connection, logging commands,
+//! masking, and the way a task ends.
+//!
+//! Tasks talk to the agent only through [`Agent`], which guarantees two things: every text
+//! that reaches the log has had `##vso[` / `##[` neutralised and every secret the task has
+//! handled replaced by `***`, and secrets are registered with the agent before they are set.
+
+pub mod command;
+pub mod endpoint;
+pub mod inputs;
+pub mod neutralise;
+
+use std::cell::RefCell;
+
+use crate::host::Host;
+use command::{IssueType, TaskResult};
+pub use endpoint::Endpoint;
+pub use inputs::InputError;
+
+/// One task's connection to the agent.
+pub struct Agent<'h, H: Host> {
+    host: &'h H,
+    debug_enabled: bool,
+    /// Every secret this task has handled, so no message can quote one.
+    secrets: RefCell<Vec<String>>,
+}
+
+impl<'h, H: Host> Agent<'h, H> {
+    pub fn new(host: &'h H) -> Self {
+        Agent {
+            host,
+            debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
+            secrets: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The host this agent writes through, for the Akeyless client.
+    pub fn host(&self) -> &'h H {
+        self.host
+    }
+
+    /// The input `name`, or `None` when it is empty.
+    pub fn input(&self, name: &str) -> Option<String> {
+        inputs::present(self.host.env(&inputs::env_key(name)))
+    }
+
+    /// The input `name`, which the pipeline must set.
+    pub fn required_input(&self, name: &str) -> Result<String, InputError> {
+        self.input(name).ok_or_else(|| InputError::Missing {
+            input: name.to_string(),
+        })
+    }
+
+    /// The service connection chosen in the input `name`.
+    pub fn endpoint(&self, name: &str) -> Result<Endpoint, InputError> {
+        let id = self.required_input(name)?;
+        endpoint::read(|key| self.host.env(key), &id).ok_or_else(|| InputError::UnknownConnection {
+            input: name.to_string(),
+            id: id.trim().to_string(),
+        })
+    }
+
+    /// Registers `value` with the agent's masker and keeps it out of every later message.
+    pub fn register_secret(&self, value: &str) {
+        if value.trim().is_empty() || self.secrets.borrow().iter().any(|s| s == value) {
+            return;
+        }
+        self.host.write_line(&command::set_secret(value));
+        self.secrets.borrow_mut().push(value.to_string());
+    }
+
+    /// Sets the secret output variable `name` (`$(<step>.<name>)`).
+    pub fn set_secret_output(&self, name: &str, value: &str) {
+        self.register_secret(value);
+        self.host
+            .write_line(&command::set_secret_output(name, value));
+    }
+
+    /// Writes `text` to the log, one line per line of text.
+    pub fn info(&self, text: &str) {
+        for line in self.printable(text).lines() {
+            self.host.write_line(line);
+        }
+    }
+
+    /// Writes `text` as `##[debug]` lines when the pipeline runs with `system.debug`.
+    pub fn debug(&self, text: &str) {
+        if !self.debug_enabled {
+            return;
+        }
+        for line in self.printable(text).lines() {
+            self.host.write_line(&format!("##[debug]{line}"));
+        }
+    }
+
+    /// Ends the task as succeeded.
+    pub fn succeed(&self, message: &str) {
+        let message = self.printable(message);
+        self.host
+            .write_line(&command::complete(TaskResult::Succeeded, &message));
+    }
+
+    /// Ends the task as failed: one error issue, then the failed result.
+    pub fn fail(&self, message: &str) {
+        let message = self.printable(message);
+        self.host
+            .write_line(&command::log_issue(IssueType::Error, &message));
+        self.host
+            .write_line(&command::complete(TaskResult::Failed, &message));
+    }
+
+    /// `text` with known secrets replaced by `***` and logging commands neutralised.
+    fn printable(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in self.secrets.borrow().iter() {
+            text = text.replace(secret.as_str(), "***");
+        }
+        neutralise::neutralise(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fake::FakeHost;
+
+    #[test]
+    fn inputs_are_read_under_the_agent_key_and_empty_means_absent() {
+        let host = FakeHost::new(&[("INPUT_SECRETSPATHS", "a=/b"), ("INPUT_TOKEN", "")]);
+        let agent = Agent::new(&host);
+        assert_eq!(agent.input("secretsPaths").as_deref(), Some("a=/b"));
+        assert_eq!(agent.input("token"), None);
+        assert_eq!(
+            agent.required_input("token"),
+            Err(InputError::Missing {
+                input: "token".to_string()
+            })
+        );
+    }
+
+    #[test]
+    fn a_connection_input_without_exported_variables_is_an_unknown_connection() {
+        let host = FakeHost::new(&[("INPUT_CONNECTEDSERVICENAME", "abc")]);
+        let agent = Agent::new(&host);
+        assert_eq!(
+            agent.endpoint("connectedServiceName"),
+            Err(InputError::UnknownConnection {
+                input: "connectedServiceName".to_string(),
+                id: "abc".to_string()
+            })
+        );
+    }
+
+    #[test]
+    fn a_secret_is_registered_once_and_before_its_variable_is_set() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.register_secret("t-1");
+        agent.set_secret_output("akeylessToken", "t-1");
+        assert_eq!(
+            host.lines(),
+            vec![
+                "##vso[task.setsecret]t-1",
+                "##vso[task.setvariable variable=akeylessToken;issecret=true;isoutput=true;]t-1",
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_values_are_never_registered_as_secrets() {
+        let host = FakeHost::new(&[]);
+        Agent::new(&host).register_secret("  ");
+        assert!(host.lines().is_empty());
+    }
+
+    #[test]
+    fn messages_never_quote_a_registered_secret() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.register_secret("hunter22");
+        agent.info("server said: bad key hunter22");
+        agent.fail("login failed for hunter22");
+        let printed = host.lines()[1..].join("\n");
+        assert!(!printed.contains("hunter22"), "{printed}");
+        assert!(printed.contains("bad key ***"));
+    }
+
+    #[test]
+    fn messages_have_logging_commands_neutralised() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.info("x ##vso[task.setvariable variable=a]b");
+        agent.fail("##[error]y");
+        for line in host.lines() {
+            let command_count = line.matches("##vso[").count();
+            assert!(command_count <= 1, "{line}");
+            assert!(!line.contains("##["), "{line}");
+        }
+    }
+
+    #[test]
+    fn multi_line_text_becomes_several_log_lines() {
+        let host = FakeHost::new(&[]);
+        Agent::new(&host).info("one\ntwo");
+        assert_eq!(host.lines(), vec!["one", "two"]);
+    }
+
+    #[test]
+    fn debug_lines_appear_only_with_system_debug() {
+        let quiet = FakeHost::new(&[]);
+        Agent::new(&quiet).debug("hidden");
+        assert!(quiet.lines().is_empty());
+
+        let verbose = FakeHost::new(&[("SYSTEM_DEBUG", "True")]);
+        Agent::new(&verbose).debug("shown");
+        assert_eq!(verbose.lines(), vec!["##[debug]shown"]);
+    }
+
+    #[test]
+    fn failing_writes_one_error_issue_then_the_failed_result() {
+        let host = FakeHost::new(&[]);
+        Agent::new(&host).fail("50% broken; see ]");
+        assert_eq!(
+            host.lines(),
+            vec![
+                "##vso[task.logissue type=error;]50%AZP25 broken; see ]",
+                "##vso[task.complete result=Failed;]50%AZP25 broken; see ]",
+            ]
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Errors from talking to Akeyless, each rendered as one sentence a pipeline author can act
+//! on: what failed, where, the HTTP status and the server's own `error`/`message` text.
+//!
+//! Nothing here quotes a request body, and a reply body is quoted only through its `error`
+//! and `message` fields (or a short excerpt when the reply is not Akeyless JSON).
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::host::TransportError;
+
+/// How much of a non-JSON error body is quoted.
+const EXCERPT_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The service connection's URL cannot be used.
+    InvalidBaseUrl { url: String, reason: &'static str },
+    /// No response arrived.
+    Transport {
+        url: String,
+        error: TransportError,
+        timeout_ms: u64,
+    },
+    /// Akeyless (or whatever answered at the URL) refused the request.
+    Status {
+        url: String,
+        status: u16,
+        server_text: Option<String>,
+    },
+    /// A successful status, but a body that cannot be used.
+    Malformed {
+        url: String,
+        status: u16,
+        problem: &'static str,
+    },
+}
+
+impl ApiError {
+    /// The error for a non-2xx reply, with the server's explanation taken from `body`.
+    pub fn from_status(url: String, status: u16, body: &str) -> Self {
+        ApiError::Status {
+            url,
+            status,
+            server_text: server_text(body),
+        }
+    }
+}
+
+/// The explanation in an error body: its `error` and `message` fields, or an excerpt.
+fn server_text(body: &str) -> Option<String> {
+    let body = body.trim();
+    if body.is_empty() {
+        return None;
+    }
+    if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) {
+        let texts: Vec<&str> = ["error", "message"]
+            .iter()
+            .filter_map(|key| fields.get(*key)?.as_str())
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .collect();
+        return match texts.as_slice() {
+            [] => None,
+            [error, message] if error != message => Some(format!("{error}: {message}")),
+            [first, ..] => Some(first.to_string()),
+        };
+    }
+    if body.starts_with('<') {
+        return Some("an HTML page, not an Akeyless API reply".to_string());
+    }
+    let single_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let excerpt: String = single_line.chars().take(EXCERPT_CHARS).collect();
+    Some(if excerpt.len() < single_line.len() {
+        format!("{excerpt}...")
+    } else {
+        excerpt
+    })
+}
+
+/// What a Node transport error code means, in words.
+fn explain_transport(error: &TransportError, timeout_ms: u64) -> String {
+    let code = error.code.as_str();
+    let tls = code.starts_with("CERT_")
+        || code.starts_with("ERR_TLS_")
+        || code.starts_with("ERR_SSL_")
+        || code.starts_with("UNABLE_TO_")
+        || code.contains("SELF_SIGNED");
+    match code {
+        "ECONNREFUSED" => "the connection was refused (nothing is listening there)".to_string(),
+        "ENOTFOUND" | "EAI_AGAIN" => "the host name could not be resolved".to_string(),
+        "ETIMEDOUT" => format!("no response within {} s", timeout_ms / 1000),
+        "ECONNRESET" | "EPIPE" => {
+            "the connection was closed before a complete response arrived".to_string()
+        }
+        _ if tls => format!("the TLS certificate was not accepted: {}", error.message),
+        _ => error.message.clone(),
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::InvalidBaseUrl { url, reason } => write!(
+                f,
+                "The service connection's Akeyless API Base URL '{url}' cannot be used: \
+                 {reason}. Examples: https://api.akeyless.io, https://my-gateway:8000/api/v2."
+            ),
+            ApiError::Transport {
+                url,
+                error,
+                timeout_ms,
+            } => write!(
+                f,
+                "Could not reach Akeyless at {url}: {} ({}).",
+                explain_transport(error, *timeout_ms),
+                error.code
+            ),
+            ApiError::Status {
+                url,
+                status,
+                server_text,
+            } => {
+                write!(f, "Akeyless refused {url} with HTTP {status}")?;
+                match server_text {
+                    Some(text) => write!(f, ": {text}.")?,
+                    None => write!(f, ".")?,
+                }
+                if *status == 404 {
+                    write!(
+                        f,
+                        " Check the service connection's URL: it must be the API base, such \
+                         as https://api.akeyless.io or https://my-gateway:8000/api/v2."
+                    )?;
+                }
+                Ok(())
+            }
+            ApiError::Malformed {
+                url,
+                status,
+                problem,
+            } => write!(
+                f,
+                "Akeyless answered {url} with HTTP {status}, but {problem}."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://api.akeyless.io/auth";
+
+    fn status_message(status: u16, body: &str) -> String {
+        ApiError::from_status(URL.to_string(), status, body).to_string()
+    }
+
+    #[test]
+    fn a_status_error_names_the_url_the_status_and_the_error_text() {
+        assert_eq!(
+            status_message(401, r#"{"error":"access denied"}"#),
+            "Akeyless refused https://api.akeyless.io/auth with HTTP 401: access denied."
+        );
+    }
+
+    #[test]
+    fn error_and_message_are_both_quoted() {
+        let message = status_message(
+            400,
+            r#"{"error":"InvalidParam","message":"Missing required parameter - AccessId "}"#,
+        );
+        assert!(message.contains("InvalidParam: Missing required parameter - AccessId."));
+    }
+
+    #[test]
+    fn a_message_alone_is_quoted() {
+        assert!(status_message(500, r#"{"message":"boom"}"#).contains(": boom."));
+    }
+
+    #[test]
+    fn an_html_error_page_is_described_not_quoted() {
+        let message = status_message(502, "<html><body>Bad gateway</body></html>");
+        assert!(message.contains("an HTML page"));
+        assert!(!message.contains("<html>"));
+    }
+
+    #[test]
+    fn a_plain_text_body_is_quoted_on_one_line_and_shortened() {
+        let body = format!("404 page\nnot found {}", "x".repeat(500));
+        let message = status_message(404, &body);
+        assert!(message.contains("404 page not found xxx"));
+        assert!(message.contains("..."));
+        assert!(message.len() < 500);
+    }
+
+    #[test]
+    fn a_404_suggests_checking_the_connection_url() {
+        assert!(status_message(404, "").contains("Check the service connection's URL"));
+    }
+
+    #[test]
+    fn other_fields_of_an_error_body_are_never_quoted() {
+        let message = status_message(401, r#"{"error":"denied","echo":"the-access-key"}"#);
+        assert!(!message.contains("the-access-key"));
+    }
+
+    fn transport_message(code: &str, message: &str) -> String {
+        ApiError::Transport {
+            url: URL.to_string(),
+            error: TransportError {
+                code: code.to_string(),
+                message: message.to_string(),
+            },
+            timeout_ms: 20_000,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_refused_connection_is_explained() {
+        assert_eq!(
+            transport_message("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:9"),
+            "Could not reach Akeyless at https://api.akeyless.io/auth: the connection was \
+             refused (nothing is listening there) (ECONNREFUSED)."
+        );
+    }
+
+    #[test]
+    fn a_timeout_says_how_long_was_waited() {
+        assert!(transport_message("ETIMEDOUT", "").contains("no response within 20 s"));
+    }
+
+    #[test]
+    fn a_certificate_error_is_reported_as_such() {
+        let message = transport_message("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
+        assert!(message.contains("TLS certificate was not accepted: self-signed certificate"));
+    }
+
+    #[test]
+    fn an_unknown_transport_error_quotes_node() {
+        assert!(transport_message("EWEIRD", "odd failure").contains("odd failure (EWEIRD)"));
+    }
+}

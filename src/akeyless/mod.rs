@@ -1,0 +1,14 @@
+//! The Akeyless side: the REST API's requests and responses, the client that sends them,
+//! and the errors it reports.
+//!
+//! Each operation is a request type implementing [`client::Operation`], which names its
+//! path and its response type; the client adds the URL, the headers and the error handling.
+
+pub mod auth;
+pub mod base_url;
+pub mod client;
+pub mod error;
+
+pub use base_url::BaseUrl;
+pub use client::Client;
+pub use error::ApiError;

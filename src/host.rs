@@ -1,0 +1,259 @@
+//! The `Host` trait: the only door between the task logic and the outside world.
+//!
+//! The core asks the host for environment variables, for one HTTP exchange at a time, for
+//! the clock, and to write a line to stdout. In the wasm build the JavaScript host in
+//! `js-host/host.js` answers; native tests answer with an in-memory fake.
+
+use serde::{Deserialize, Serialize};
+
+/// One HTTP request, as handed to the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The host gives up on the exchange after this long, counted from the first byte sent.
+    pub timeout_ms: u64,
+}
+
+/// A complete HTTP response: any status, the body decoded as UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Why an exchange produced no response: a connection, TLS or timeout failure.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TransportError {
+    /// Node's error code (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `CERT_HAS_EXPIRED`...).
+    pub code: String,
+    /// Node's own description of the failure.
+    pub message: String,
+}
+
+/// What the task logic needs from its runtime.
+// The tasks run on one thread (wasm has no other), so the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Host {
+    /// The value of an environment variable as the agent passed it to the task.
+    fn env(&self, name: &str) -> Option<String>;
+    /// Writes one line (without its terminator) to stdout, where the agent reads it.
+    fn write_line(&self, line: &str);
+    /// A monotonic clock in milliseconds, for timing requests in debug output.
+    fn now_ms(&self) -> f64;
+    /// Performs one HTTP exchange.
+    async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// The host's answer to an exchange, as it crosses the wasm boundary.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HttpOutcome {
+    Response(HttpResponse),
+    Error(TransportError),
+}
+
+impl HttpOutcome {
+    /// Decodes the host's JSON answer; a garbled answer becomes a transport error.
+    pub fn decode(json: &str) -> Result<HttpResponse, TransportError> {
+        match serde_json::from_str::<HttpOutcome>(json) {
+            Ok(HttpOutcome::Response(response)) => Ok(response),
+            Ok(HttpOutcome::Error(error)) => Err(error),
+            Err(_) => Err(TransportError {
+                code: "EHOST".to_string(),
+                message: "the task host returned an unreadable answer".to_string(),
+            }),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use wasm::JsHost;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use wasm_bindgen::prelude::wasm_bindgen;
+    use wasm_bindgen_futures::JsFuture;
+
+    use super::{Host, HttpOutcome, HttpRequest, HttpResponse, TransportError};
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// The object `js-host/host.js` passes to `runTask`.
+        pub type JsHost;
+
+        #[wasm_bindgen(method, js_name = env)]
+        fn read_env(this: &JsHost, name: &str) -> Option<String>;
+
+        #[wasm_bindgen(method, js_name = writeLine)]
+        fn print_line(this: &JsHost, line: &str);
+
+        #[wasm_bindgen(method, js_name = nowMs)]
+        fn clock_ms(this: &JsHost) -> f64;
+
+        /// Takes the request as JSON; resolves (never rejects) to an `HttpOutcome` as JSON.
+        #[wasm_bindgen(method, js_name = http)]
+        fn exchange(this: &JsHost, request_json: &str) -> js_sys::Promise;
+    }
+
+    impl Host for JsHost {
+        fn env(&self, name: &str) -> Option<String> {
+            self.read_env(name)
+        }
+
+        fn write_line(&self, line: &str) {
+            self.print_line(line);
+        }
+
+        fn now_ms(&self) -> f64 {
+            self.clock_ms()
+        }
+
+        async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            let request_json = serde_json::to_string(request).unwrap_or_default();
+            let answer = JsFuture::from(self.exchange(&request_json)).await;
+            let json = answer.ok().and_then(|value| value.as_string());
+            HttpOutcome::decode(json.as_deref().unwrap_or(""))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_outcome_decodes_to_the_response() {
+        let decoded = HttpOutcome::decode(r#"{"response":{"status":401,"body":"{}"}}"#);
+        assert_eq!(
+            decoded,
+            Ok(HttpResponse {
+                status: 401,
+                body: "{}".to_string()
+            })
+        );
+    }
+
+    #[test]
+    fn an_error_outcome_decodes_to_the_transport_error() {
+        let decoded =
+            HttpOutcome::decode(r#"{"error":{"code":"ECONNREFUSED","message":"refused"}}"#);
+        assert_eq!(decoded.unwrap_err().code, "ECONNREFUSED");
+    }
+
+    #[test]
+    fn a_garbled_outcome_is_a_transport_error_not_a_panic() {
+        assert_eq!(HttpOutcome::decode("not json").unwrap_err().code, "EHOST");
+    }
+
+    #[test]
+    fn a_request_crosses_the_boundary_as_camel_case_json() {
+        let request = HttpRequest {
+            method: "POST".to_string(),
+            url: "https://api.akeyless.io/auth".to_string(),
+            headers: vec![("accept".to_string(), "application/json".to_string())],
+            body: "{}".to_string(),
+            timeout_ms: 20_000,
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            json,
+            r#"{"method":"POST","url":"https://api.akeyless.io/auth","headers":[["accept","application/json"]],"body":"{}","timeoutMs":20000}"#
+        );
+    }
+}
+
+/// An in-memory host for native tests: a fixed environment, scripted HTTP answers, and a
+/// record of every line written and request made.
+#[cfg(test)]
+pub mod fake {
+    use std::cell::RefCell;
+    use std::collections::{HashMap, VecDeque};
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::{Host, HttpRequest, HttpResponse, TransportError};
+
+    pub struct FakeHost {
+        env: HashMap<String, String>,
+        answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
+        requests: RefCell<Vec<HttpRequest>>,
+        lines: RefCell<Vec<String>>,
+    }
+
+    impl FakeHost {
+        pub fn new(env: &[(&str, &str)]) -> Self {
+            FakeHost {
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                answers: RefCell::new(VecDeque::new()),
+                requests: RefCell::new(Vec::new()),
+                lines: RefCell::new(Vec::new()),
+            }
+        }
+
+        /// Queues the answer to the next HTTP exchange.
+        pub fn answer(&self, status: u16, body: &str) {
+            self.answers.borrow_mut().push_back(Ok(HttpResponse {
+                status,
+                body: body.to_string(),
+            }));
+        }
+
+        /// Queues a transport failure for the next HTTP exchange.
+        pub fn fail_transport(&self, code: &str, message: &str) {
+            self.answers.borrow_mut().push_back(Err(TransportError {
+                code: code.to_string(),
+                message: message.to_string(),
+            }));
+        }
+
+        pub fn lines(&self) -> Vec<String> {
+            self.lines.borrow().clone()
+        }
+
+        pub fn requests(&self) -> Vec<HttpRequest> {
+            self.requests.borrow().clone()
+        }
+    }
+
+    impl Host for FakeHost {
+        fn env(&self, name: &str) -> Option<String> {
+            self.env.get(name).cloned()
+        }
+
+        fn write_line(&self, line: &str) {
+            self.lines.borrow_mut().push(line.to_string());
+        }
+
+        fn now_ms(&self) -> f64 {
+            0.0
+        }
+
+        async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.requests.borrow_mut().push(request.clone());
+            self.answers
+                .borrow_mut()
+                .pop_front()
+                .expect("the test queued no answer for this request")
+        }
+    }
+
+    /// Runs a future whose every await is answered at once, as all of `FakeHost`'s are.
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("a FakeHost future never waits"),
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Akeyless tasks for Azure Pipelines.
+//!
+//! Every decision lives in this crate: reading the agent's inputs and service connections,
+//! talking to the Akeyless API, masking and formatting `##vso` logging commands. The crate
+//! never performs I/O itself; it asks a [`host::Host`] for it. This file holds only the wasm
+//! entry points the JavaScript host calls.
+
+pub mod agent;
+pub mod akeyless;
+pub mod host;
+pub mod tasks;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_entry {
+    use std::cell::RefCell;
+
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    use crate::host::JsHost;
+
+    thread_local! {
+        /// Where the last panic happened, so the host can name it after the wasm trap.
+        static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Runs the task `task_name` to completion, writing its output through `host`.
+    #[wasm_bindgen(js_name = runTask)]
+    pub async fn run_task(task_name: String, host: JsHost) {
+        // Only the location is kept: a panic payload could quote data the task was handling.
+        std::panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|at| format!("{}:{}", at.file(), at.line()));
+            PANIC_LOCATION.with(|slot| *slot.borrow_mut() = location);
+        }));
+        crate::tasks::run(&task_name, &host).await;
+    }
+
+    /// The source location of the panic that aborted `runTask`, if there was one.
+    #[wasm_bindgen(js_name = panicLocation)]
+    pub fn panic_location() -> Option<String> {
+        PANIC_LOCATION.with(|slot| slot.borrow().clone())
+    }
+}
