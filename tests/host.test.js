@@ -1,0 +1,138 @@
+'use strict';
+/**
+ * The JavaScript host: it scrubs secret variables from the environment, runs from a task
+ * folder copied anywhere, and turns a broken module, a wasm trap or a stray exception into
+ * one clean task failure that never quotes the exception's text.
+ */
+
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { describe, it, before, after } = require('node:test');
+const { AkeylessServer } = require('./support/akeyless-server');
+const { Pipeline, ROOT } = require('./support/agent');
+
+const ACCESS_ID = 'p-abcdefghij12a3';
+const ACCESS_KEY = 'hostTestKey-4f9a1c77e2b0';
+const AUTH_STEP = {
+  task: 'akeyless-auth@0',
+  name: 'AkeylessAuth',
+  inputs: { connectedServiceName: 'mge_prod', 'access-key': '$(AKEYLESS_ACCESS_KEY)' },
+};
+/** Text a fake core puts in its exceptions; the host must never print it. */
+const SECRET_IN_EXCEPTION = 'exception-text-with-secret-8d1f';
+
+let server;
+let scratch;
+
+before(async () => {
+  server = await new AkeylessServer({ accessKeys: { [ACCESS_ID]: ACCESS_KEY } }).start();
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'host-test-'));
+});
+
+after(async () => {
+  await server.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A copy of the staged auth task folder, alone, under a new directory. */
+function copyAuthTask(label) {
+  const tasksDir = path.join(scratch, label);
+  fs.cpSync(path.join(ROOT, 'tasks', 'akeyless-auth'), path.join(tasksDir, 'akeyless-auth'), { recursive: true });
+  return tasksDir;
+}
+
+function pipelineFor(tasksDir) {
+  return new Pipeline({
+    tasksDir,
+    secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY },
+    connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
+    secrets: [SECRET_IN_EXCEPTION],
+  });
+}
+
+function assertCleanFailure(step, pattern) {
+  assert.equal(step.exitCode, 0, step.stderr);
+  assert.equal(step.result, 'Failed');
+  assert.equal(step.errors.length, 1, JSON.stringify(step.issues));
+  assert.equal(step.completions, 1);
+  assert.match(step.errors[0], pattern);
+  assert.equal(step.stderr, '');
+}
+
+describe('host: environment', () => {
+  it('removes secret variables from process.env but still hands them to the core', () => {
+    const hostFile = path.join(ROOT, 'tasks', 'akeyless-auth', 'host.js');
+    const script = `
+      const read = require(${JSON.stringify(hostFile)}).takeEnvironment();
+      const names = ['SECRET_DB', 'INPUT_ACCESSKEY', 'ENDPOINT_AUTH_abc', 'ENDPOINT_AUTH_PARAMETER_abc_APITOKEN',
+        'SECUREFILE_TICKET_abc', 'VSTS_SECRET_VARIABLES', 'ENDPOINT_URL_abc', 'ENDPOINT_DATA_abc_ACCESSID', 'KEEP_ME'];
+      console.log(JSON.stringify({
+        left: names.filter((n) => n in process.env),
+        read: names.map((n) => read(n)),
+      }));`;
+    const env = {
+      PATH: process.env.PATH,
+      SECRET_DB: 's1', INPUT_ACCESSKEY: 's2', ENDPOINT_AUTH_abc: 's3', ENDPOINT_AUTH_PARAMETER_abc_APITOKEN: 's4',
+      SECUREFILE_TICKET_abc: 's5', VSTS_SECRET_VARIABLES: '["DB"]', ENDPOINT_URL_abc: 'u', ENDPOINT_DATA_abc_ACCESSID: 'p', KEEP_ME: 'k',
+    };
+    const { left, read } = JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
+    assert.deepEqual(left, ['ENDPOINT_URL_abc', 'ENDPOINT_DATA_abc_ACCESSID', 'KEEP_ME']);
+    assert.deepEqual(read, ['s1', 's2', 's3', 's4', 's5', '["DB"]', 'u', 'p', 'k']);
+  });
+});
+
+describe('host: self-contained task folder', () => {
+  it('a task folder copied alone to another directory still runs', async () => {
+    const tasksDir = copyAuthTask('alone');
+    assert.deepEqual(
+      fs.readdirSync(path.join(tasksDir, 'akeyless-auth')).sort(),
+      ['host.js', 'index.js', 'pkg', 'task.json'],
+    );
+    const step = await pipelineFor(tasksDir).run(AUTH_STEP);
+    assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
+    assert.ok(step.variables['AkeylessAuth.akeylessToken']);
+  });
+});
+
+describe('host: failures outside the core', () => {
+  it('a missing or corrupt wasm module fails cleanly', async () => {
+    const tasksDir = copyAuthTask('corrupt');
+    fs.writeFileSync(path.join(tasksDir, 'akeyless-auth', 'pkg', 'akeyless_tasks_bg.wasm'), 'not wasm');
+    const step = await pipelineFor(tasksDir).run(AUTH_STEP);
+    assertCleanFailure(step, /^The Akeyless task could not load its WebAssembly module \(CompileError\)\. Reinstall the extension\.$/);
+  });
+
+  /** A task folder whose core is replaced by `source`, to drive the host into its error paths. */
+  function withFakeCore(label, source) {
+    const tasksDir = copyAuthTask(label);
+    fs.writeFileSync(path.join(tasksDir, 'akeyless-auth', 'pkg', 'akeyless_tasks.js'), source);
+    return tasksDir;
+  }
+
+  it('a wasm trap (a Rust panic) fails cleanly, naming where it happened', async () => {
+    const tasksDir = withFakeCore('trap', `
+      exports.runTask = async () => { throw new WebAssembly.RuntimeError(${JSON.stringify(SECRET_IN_EXCEPTION)}); };
+      exports.panicLocation = () => 'src/tasks/auth.rs:42';`);
+    const step = await pipelineFor(tasksDir).run(AUTH_STEP);
+    assertCleanFailure(step, /^The Akeyless task stopped on an internal error \(RuntimeError at src\/tasks\/auth\.rs:42\)\./);
+  });
+
+  it('an exception thrown later, outside any promise, fails cleanly without its text', async () => {
+    const tasksDir = withFakeCore('uncaught', `
+      exports.runTask = () => { setTimeout(() => { throw new TypeError(${JSON.stringify(SECRET_IN_EXCEPTION)}); }, 1); return new Promise(() => {}); };
+      exports.panicLocation = () => undefined;`);
+    const step = await pipelineFor(tasksDir).run(AUTH_STEP);
+    assertCleanFailure(step, /^The Akeyless task stopped on an unexpected TypeError\. No further output was produced\.$/);
+  });
+
+  it('an unhandled rejection fails cleanly without its text', async () => {
+    const tasksDir = withFakeCore('rejection', `
+      exports.runTask = () => { Promise.reject(new Error(${JSON.stringify(SECRET_IN_EXCEPTION)})); return new Promise((r) => setTimeout(r, 50)); };
+      exports.panicLocation = () => undefined;`);
+    const step = await pipelineFor(tasksDir).run(AUTH_STEP);
+    assertCleanFailure(step, /^The Akeyless task stopped on an unexpected Error\./);
+  });
+});

@@ -1,0 +1,365 @@
+'use strict';
+/**
+ * An emulator of the Azure Pipelines agent running our tasks, step after step, as a job does.
+ *
+ * For each step it reads the task's `task.json` and the manifest's `akeyless` endpoint type,
+ * maps the YAML input names (or aliases) to `INPUT_*` variables exactly as the agent does
+ * (every declared input present, defaults applied, literal values trimmed, then `$(...)`
+ * macros expanded), resolves connection names to GUIDs with their `ENDPOINT_*` variables,
+ * passes job variables and secrets (`SECRET_*`), launches the handler's target with `node`
+ * from a separate working directory, and reads the `##vso` commands it prints into
+ * variables, secrets, issues and a result, masking the log as the agent would.
+ *
+ * Every step is also checked for leaks: no secret known to the pipeline (secret variables,
+ * connection credentials, values the step registered or set as secret, and any `secrets`
+ * the test adds) may appear anywhere in the output except in the data of the commands that
+ * hand secrets to the agent. A leak fails the step's promise, so every test gets the check.
+ */
+
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseCommand, isTrue } = require('./logging-commands');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RESULT_ORDER = ['Succeeded', 'SucceededWithIssues', 'Failed', 'Canceled', 'Skipped'];
+const SCHEME_NAMES = {
+  'ms.vss-endpoint.endpoint-auth-scheme-none': 'None',
+  'ms.vss-endpoint.endpoint-auth-scheme-token': 'Token',
+};
+/** The commands whose data is a secret handed to the agent, legitimately. */
+const SECRET_CARRYING = new Set(['task.setvariable', 'task.setsecret']);
+
+/** The agent's variable-name-to-environment rule (`.` and space become `_`, upper case). */
+function envKey(name) {
+  return name.replace(/[. ]/g, '_').toUpperCase();
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The manifest's contribution for the endpoint type `typeName`. */
+function endpointType(manifest, typeName) {
+  const contribution = manifest.contributions.find((c) => c.type === 'ms.vss-endpoint.service-endpoint-type'
+    && c.properties.name.toLowerCase() === typeName.toLowerCase());
+  if (!contribution) throw new Error(`vss-extension.json has no endpoint type '${typeName}'`);
+  return contribution.properties;
+}
+
+class Pipeline {
+  /**
+   * @param {object} options
+   * @param {Record<string,string>} [options.variables] public job variables
+   * @param {Record<string,string>} [options.secretVariables] secret job variables
+   * @param {Record<string,{url:string, accessId?:string, accessKey?:string}>} [options.connections]
+   *   service connections by name, in the fields the Akeyless connection form shows
+   * @param {string} [options.tasksDir] where the task folders are (default: the repo's tasks/)
+   * @param {string} [options.manifest] path of vss-extension.json
+   * @param {boolean} [options.debug] run with system.debug=true
+   * @param {string[]} [options.secrets] further values that must never be printed
+   */
+  constructor({
+    variables = {}, secretVariables = {}, connections = {}, tasksDir = path.join(ROOT, 'tasks'),
+    manifest = path.join(ROOT, 'vss-extension.json'), debug = false, secrets = [],
+  } = {}) {
+    this.variables = new Map(Object.entries(variables).map(([name, value]) => [name, { value, secret: false }]));
+    for (const [name, value] of Object.entries(secretVariables)) this.variables.set(name, { value, secret: true });
+    this.tasksDir = tasksDir;
+    this.manifest = readJson(manifest);
+    this.debug = debug;
+    this.maskedValues = new Set(secrets);
+    for (const { value, secret } of this.variables.values()) if (secret) this.maskedValues.add(value);
+    this.connections = new Map();
+    for (const [name, fields] of Object.entries(connections)) this.addConnection(name, fields);
+    this.systemAccessToken = `sat-${crypto.randomBytes(12).toString('hex')}`;
+    this.maskedValues.add(this.systemAccessToken);
+    this.stepCount = 0;
+  }
+
+  /** Registers a connection as the service would store it: URL, data, and auth scheme. */
+  addConnection(name, { url, accessId, accessKey }) {
+    const type = endpointType(this.manifest, 'akeyless');
+    const dataIds = (type.inputDescriptors ?? []).map((d) => d.id);
+    if (!dataIds.includes('accessId')) throw new Error('the akeyless endpoint type has no accessId field');
+    const scheme = type.authenticationSchemes.find((s) => (accessKey === undefined
+      ? s.type.endsWith('-none')
+      : (s.inputDescriptors ?? []).some((d) => d.isConfidential)));
+    if (!scheme) throw new Error('the akeyless endpoint type has no scheme for this connection');
+    const parameters = {};
+    if (accessKey !== undefined) {
+      parameters[scheme.inputDescriptors.find((d) => d.isConfidential).id] = accessKey;
+      this.maskedValues.add(accessKey);
+    }
+    this.connections.set(name, {
+      id: crypto.randomUUID(),
+      url,
+      data: accessId === undefined ? {} : { accessId },
+      scheme: SCHEME_NAMES[scheme.type],
+      parameters,
+    });
+  }
+
+  /** `${{ variables.X }}` (template time) and `$(X)` (run time) expanded; unknown `$(X)` kept. */
+  expand(text) {
+    const lookup = (name) => this.variables.get(name)?.value;
+    return text
+      .replace(/\$\{\{\s*variables\.([A-Za-z0-9_.]+)\s*\}\}/g, (_, name) => lookup(name) ?? '')
+      .replace(/\$\(([A-Za-z0-9_.]+)\)/g, (whole, name) => lookup(name) ?? whole);
+  }
+
+  /** The environment the agent gives a step. */
+  baseEnvironment(workDir) {
+    const env = {
+      PATH: process.env.PATH,
+      AGENT_TEMPDIRECTORY: workDir,
+      AGENT_WORKFOLDER: workDir,
+      SYSTEM_DEFAULTWORKINGDIRECTORY: workDir,
+      SYSTEM_DEBUG: this.debug ? 'true' : 'false',
+      ENDPOINT_URL_SYSTEMVSSCONNECTION: 'https://dev.azure.com/example/',
+      ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION: 'OAuth',
+      ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: this.systemAccessToken,
+      ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({
+        parameters: { AccessToken: this.systemAccessToken }, scheme: 'OAuth',
+      }),
+      SECRET_SYSTEM_ACCESSTOKEN: this.systemAccessToken,
+    };
+    const publicNames = [];
+    const secretNames = ['System.AccessToken'];
+    for (const [name, { value, secret }] of this.variables) {
+      if (secret) {
+        env[`SECRET_${envKey(name)}`] = value;
+        secretNames.push(name);
+      } else {
+        env[envKey(name)] = value;
+        publicNames.push(name);
+      }
+    }
+    env.VSTS_PUBLIC_VARIABLES = JSON.stringify(publicNames);
+    env.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
+    return env;
+  }
+
+  /** Adds the step's inputs and the variables of the connections they name. */
+  addInputs(env, taskJson, inputs) {
+    const declared = taskJson.inputs;
+    const values = new Map(declared.map((input) => [input.name, String(input.defaultValue ?? '')]));
+    for (const [yamlName, raw] of Object.entries(inputs)) {
+      const input = declared.find((d) => [d.name, ...(d.aliases ?? [])]
+        .some((n) => n.toLowerCase() === yamlName.toLowerCase()));
+      if (!input) throw new Error(`task ${taskJson.name} has no input '${yamlName}'`);
+      values.set(input.name, this.expand(String(raw).trim()));
+    }
+    for (const input of declared) {
+      let value = values.get(input.name);
+      if (input.type.toLowerCase().startsWith('connectedservice:') && value) {
+        value = this.exportConnection(env, value);
+      }
+      env[`INPUT_${envKey(input.name)}`] = value;
+    }
+  }
+
+  /** Exports the connection named `name` and returns its id, as the agent's input holds. */
+  exportConnection(env, name) {
+    const connection = this.connections.get(name);
+    // A connection this step may not use reaches the task as an id with no variables.
+    if (!connection) return crypto.randomUUID();
+    const { id } = connection;
+    env[`ENDPOINT_URL_${id}`] = connection.url;
+    env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({ parameters: connection.parameters, scheme: connection.scheme });
+    env[`ENDPOINT_AUTH_SCHEME_${id}`] = connection.scheme;
+    for (const [key, value] of Object.entries(connection.parameters)) {
+      env[`ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`] = value;
+    }
+    env[`ENDPOINT_DATA_${id}`] = JSON.stringify(connection.data);
+    for (const [key, value] of Object.entries(connection.data)) {
+      env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`] = value;
+    }
+    return id;
+  }
+
+  /**
+   * Runs one step: `{ task: 'akeyless-auth@0', name: 'AkeylessAuth', inputs: {...} }`.
+   * Resolves to the step's result (see `StepResult`); rejects if the step leaked a secret.
+   */
+  async run({ task, name, inputs = {}, handler = 'Node20_1', secrets = [] }) {
+    this.stepCount += 1;
+    const stepName = name ?? `Step${this.stepCount}`;
+    const taskName = task.split('@')[0];
+    const taskDir = path.join(this.tasksDir, taskName);
+    const taskJson = readJson(path.join(taskDir, 'task.json'));
+    const execution = taskJson.execution[handler];
+    if (!execution) throw new Error(`task ${taskName} has no ${handler} handler`);
+
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
+    const env = this.baseEnvironment(workDir);
+    this.addInputs(env, taskJson, inputs);
+    for (const value of secrets) this.maskedValues.add(value);
+
+    const launched = await launch(path.join(taskDir, execution.target), workDir, env);
+    fs.rmSync(workDir, { recursive: true, force: true });
+    const step = new StepResult(stepName, taskJson, launched, this);
+    step.checkForLeaks([...this.maskedValues]);
+    return step;
+  }
+}
+
+/** Starts `node <script>` as the agent does, collecting stdout, stderr and the exit. */
+function launch(script, cwd, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = [];
+    const stderr = [];
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => resolve({
+      exitCode,
+      signal,
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    }));
+  });
+}
+
+function splitLines(text) {
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** What the agent made of one step's output. */
+class StepResult {
+  constructor(stepName, taskJson, { exitCode, signal, stdout, stderr }, pipeline) {
+    this.name = stepName;
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    /** Every output line, stdout then stderr: the agent reads both the same way. */
+    this.lines = [...splitLines(stdout), ...splitLines(stderr)];
+    this.commands = [];
+    this.issues = [];
+    /** Variables this step set: final name (`Step.var` for outputs) -> { value, secret, output }. */
+    this.variables = {};
+    /** The log as the agent shows it, secrets masked. */
+    this.log = [];
+    this.result = 'Succeeded';
+    this.completions = 0;
+    this.pipeline = pipeline;
+    const outputNames = new Set((taskJson.outputVariables ?? []).map((o) => o.name.toLowerCase()));
+    for (const line of this.lines) this.process(line, outputNames);
+    if (exitCode !== 0) {
+      this.addIssue('error', `Exit code ${exitCode} returned from process.`);
+      this.mergeResult('Failed');
+    }
+  }
+
+  get errors() {
+    return this.issues.filter((i) => i.type === 'error').map((i) => i.message);
+  }
+
+  get warnings() {
+    return this.issues.filter((i) => i.type === 'warning').map((i) => i.message);
+  }
+
+  mergeResult(result) {
+    if (RESULT_ORDER.indexOf(result) > RESULT_ORDER.indexOf(this.result)) this.result = result;
+  }
+
+  addIssue(type, message) {
+    this.issues.push({ type, message });
+    this.log.push(this.mask(`##[${type}]${message}`));
+  }
+
+  /** A command the agent could not carry out fails the step. */
+  commandFailed(reason) {
+    this.addIssue('error', `Unable to process command: ${reason}`);
+    this.mergeResult('Failed');
+  }
+
+  mask(text) {
+    let masked = text;
+    const secrets = [...this.pipeline.maskedValues].filter((s) => s.trim()).sort((a, b) => b.length - a.length);
+    for (const secret of secrets) masked = masked.split(secret).join('***');
+    return masked;
+  }
+
+  process(line, outputNames) {
+    const command = parseCommand(line);
+    if (command === null) {
+      this.log.push(this.mask(line));
+      return;
+    }
+    if (command.invalid) {
+      this.log.push(this.mask(line));
+      this.issues.push({ type: 'warning', message: `'${this.mask(line)}' contains logging command keyword '##vso', but it's not a legal command.` });
+      return;
+    }
+    this.commands.push(command);
+    const { name, properties, data } = command;
+    switch (name) {
+      case 'task.setsecret':
+        if (data) this.pipeline.maskedValues.add(data);
+        break;
+      case 'task.setvariable': {
+        const variable = properties.variable;
+        if (!variable) return this.commandFailed('task.setvariable needs a variable name');
+        const secret = isTrue(properties.issecret);
+        if (secret && data.includes('\n')) return this.commandFailed('Secrets cannot contain multiple lines');
+        if (secret && data) this.pipeline.maskedValues.add(data);
+        const output = isTrue(properties.isoutput) || outputNames.has(variable.toLowerCase());
+        const finalName = output ? `${this.name}.${variable}` : variable;
+        this.variables[finalName] = { value: data, secret, output };
+        this.pipeline.variables.set(finalName, { value: data, secret });
+        break;
+      }
+      case 'task.logissue':
+      case 'task.issue': {
+        const type = properties.type;
+        if (type !== 'error' && type !== 'warning') return this.commandFailed(`issue type '${type}' is not valid`);
+        this.addIssue(type, data);
+        break;
+      }
+      case 'task.complete': {
+        if (!RESULT_ORDER.includes(properties.result)) return this.commandFailed("Command doesn't have valid result value.");
+        this.completions += 1;
+        this.mergeResult(properties.result);
+        break;
+      }
+      case 'task.debug':
+        if (this.pipeline.debug) this.log.push(this.mask(`##[debug]${data}`));
+        break;
+      default:
+        this.issues.push({ type: 'warning', message: `unknown logging command ${name}` });
+    }
+    return undefined;
+  }
+
+  /** Throws when a secret appears anywhere but in the data of a secret-carrying command. */
+  checkForLeaks(secrets) {
+    const leaks = [];
+    for (const line of this.lines) {
+      const command = parseCommand(line);
+      const visible = command && !command.invalid && SECRET_CARRYING.has(command.name)
+        ? line.slice(0, line.indexOf(']', line.indexOf('##vso[')) + 1)
+        : line;
+      const texts = [visible];
+      if (command && !command.invalid && !SECRET_CARRYING.has(command.name)) {
+        texts.push(command.data, ...Object.values(command.properties));
+      }
+      for (const secret of secrets) {
+        if (secret && texts.some((text) => text.includes(secret))) leaks.push(`a secret appears in: ${this.mask(line)}`);
+      }
+    }
+    if (leaks.length > 0) {
+      const error = new Error(`step ${this.name} leaked secrets:\n${leaks.join('\n')}`);
+      error.step = this;
+      throw error;
+    }
+  }
+}
+
+module.exports = { Pipeline, ROOT };

@@ -1,0 +1,210 @@
+'use strict';
+/**
+ * An Akeyless-compatible API server on loopback, for tests.
+ *
+ * It serves `/auth`, `/get-secret-value`, `/get-dynamic-secret-value` and
+ * `/get-rotated-secret-value` under both base forms (`http://127.0.0.1:<port>` and
+ * `.../api/v2`), checks request bodies the way the API reference describes them (key names
+ * and JSON types), records every request, and can be told to misbehave for the next
+ * matching request: answer with a status and body, wait, send malformed JSON, or drop the
+ * connection.
+ */
+
+const http = require('node:http');
+const crypto = require('node:crypto');
+
+const OPERATIONS = ['/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value'];
+const GATEWAY_PREFIX = '/api/v2';
+
+class AkeylessServer {
+  /**
+   * @param {object} data
+   * @param {Record<string,string>} [data.accessKeys] access id -> access key (access_key methods)
+   * @param {Record<string,string[]>} [data.jwts] access id -> JWTs it accepts (jwt methods)
+   * @param {Record<string,unknown>} [data.secrets] static secret path -> value
+   * @param {Record<string,object>} [data.dynamicSecrets] dynamic secret name -> reply body
+   * @param {Record<string,object>} [data.rotatedSecrets] rotated secret name -> `value` object
+   */
+  constructor({ accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {} } = {}) {
+    this.accessKeys = accessKeys;
+    this.jwts = jwts;
+    this.secrets = secrets;
+    this.dynamicSecrets = dynamicSecrets;
+    this.rotatedSecrets = rotatedSecrets;
+    /** Every request received: { base, operation, method, headers, rawBody, body }. */
+    this.requests = [];
+    /** Tokens issued by /auth, which the get operations accept. */
+    this.tokens = new Set();
+    this.faults = [];
+    this.server = http.createServer((req, res) => this.handle(req, res));
+  }
+
+  async start() {
+    await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address();
+    /** The bare base URL (SaaS form). */
+    this.url = `http://127.0.0.1:${port}`;
+    /** The gateway base URL form. */
+    this.gatewayUrl = `${this.url}${GATEWAY_PREFIX}`;
+    return this;
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  /**
+   * Makes the next request to `operation` (or to any operation when omitted) misbehave:
+   * `{ status, body }` answers with that status and body (an object is sent as JSON);
+   * `{ delayMs }` waits first; `{ malformed: true }` sends truncated JSON with status 200;
+   * `{ drop: true }` closes the connection without an answer.
+   */
+  inject(fault) {
+    this.faults.push(fault);
+  }
+
+  /** The requests made to `operation`, such as '/auth'. */
+  requestsTo(operation) {
+    return this.requests.filter((request) => request.operation === operation);
+  }
+
+  async handle(req, res) {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const pathname = new URL(req.url, 'http://x').pathname;
+    const base = pathname.startsWith(GATEWAY_PREFIX + '/') ? GATEWAY_PREFIX : '';
+    const operation = pathname.slice(base.length);
+    let body;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    this.requests.push({ base, operation, method: req.method, headers: req.headers, rawBody, body });
+
+    const faultIndex = this.faults.findIndex((fault) => !fault.operation || fault.operation === operation);
+    const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0] : null;
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.drop) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.malformed) {
+      send(res, 200, '{"token": "t-trunc');
+      return;
+    }
+    if (fault?.status) {
+      send(res, fault.status, fault.body ?? '');
+      return;
+    }
+
+    if (!OPERATIONS.includes(operation)) {
+      send(res, 404, '404 page not found');
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { error: `method ${req.method} not allowed` });
+      return;
+    }
+    if (!isObject(body)) {
+      send(res, 400, { error: 'InvalidParam', message: 'the request body is not a JSON object' });
+      return;
+    }
+    const [status, reply] = this.answer(operation, body);
+    send(res, status, reply);
+  }
+
+  /** The API's answer to a well-formed request: [status, body]. */
+  answer(operation, body) {
+    if (operation === '/auth') return this.auth(body);
+    if (!this.tokens.has(body.token)) return [401, { error: 'Unauthorized: the token is invalid or expired' }];
+    if (operation === '/get-secret-value') return this.getSecretValue(body);
+    if (operation === '/get-dynamic-secret-value') return this.getDynamicSecretValue(body);
+    return this.getRotatedSecretValue(body);
+  }
+
+  auth(body) {
+    const problem = typeProblem(body, {
+      'access-type': 'string', 'access-id': 'string', 'access-key': 'string', jwt: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    const accessType = body['access-type'] ?? 'access_key';
+    const accessId = body['access-id'];
+    if (!accessId) return [400, { error: 'InvalidParam', message: 'Missing required parameter - AccessId' }];
+    let accepted = false;
+    if (accessType === 'access_key') {
+      accepted = this.accessKeys[accessId] !== undefined && this.accessKeys[accessId] === body['access-key'];
+    } else if (accessType === 'jwt') {
+      accepted = (this.jwts[accessId] ?? []).includes(body.jwt);
+    } else {
+      return [400, { error: 'InvalidParam', message: `access type ${accessType} is not configured` }];
+    }
+    if (!accepted) return [401, { error: `Authentication failed for access id ${accessId}` }];
+    const token = `t-${crypto.randomBytes(16).toString('hex')}`;
+    this.tokens.add(token);
+    return [200, {
+      token,
+      expiration: '2030-01-01 00:00:00 +0000 UTC',
+      creds: { access_id: accessId, expiry: 1893456000 },
+    }];
+  }
+
+  getSecretValue(body) {
+    const problem = typeProblem(body, {
+      names: 'array', 'ignore-cache': 'string', accessibility: 'string', version: 'integer', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    const names = body.names ?? [];
+    if (names.length === 0 || !names.every((name) => typeof name === 'string')) {
+      return [400, { error: 'InvalidParam', message: 'names must be a non-empty array of strings' }];
+    }
+    const missing = names.filter((name) => !(name in this.secrets));
+    if (missing.length > 0) return [404, { error: `item not found: ${missing[0]}` }];
+    return [200, Object.fromEntries(names.map((name) => [name, this.secrets[name]]))];
+  }
+
+  getDynamicSecretValue(body) {
+    const problem = typeProblem(body, {
+      name: 'string', target: 'string', timeout: 'integer', args: 'array', host: 'string', json: 'boolean', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!(body.name in this.dynamicSecrets)) return [404, { error: `item not found: ${body.name}` }];
+    return [200, this.dynamicSecrets[body.name]];
+  }
+
+  getRotatedSecretValue(body) {
+    const problem = typeProblem(body, {
+      names: 'string', 'ignore-cache': 'string', version: 'integer', host: 'string', json: 'boolean', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!(body.names in this.rotatedSecrets)) return [404, { error: `item not found: ${body.names}` }];
+    return [200, { value: this.rotatedSecrets[body.names] }];
+  }
+}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The first field of `body` whose JSON type differs from `types`, described; or null. */
+function typeProblem(body, types) {
+  for (const [key, type] of Object.entries(types)) {
+    const value = body[key];
+    if (value === undefined) continue;
+    const ok = type === 'array' ? Array.isArray(value)
+      : type === 'integer' ? Number.isInteger(value)
+        : typeof value === type;
+    if (!ok) return `${key} must be of type ${type}`;
+  }
+  return null;
+}
+
+function send(res, status, body) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
+  res.end(text);
+}
+
+module.exports = { AkeylessServer };
