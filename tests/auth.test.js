@@ -11,6 +11,7 @@ const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline, ROOT } = require('./support/agent');
+const { assertCleanFailure } = require('./support/assertions');
 
 const API_KEY_ACCESS_ID = 'p-abcdefghij12a3';
 const JWT_ACCESS_ID = 'p-abcdefghijo1';
@@ -62,17 +63,6 @@ function lastAuthRequest() {
   return requests[requests.length - 1];
 }
 
-/** The step failed the way SPEC section 5 says: one error issue, then result Failed. */
-function assertCleanFailure(step) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Failed');
-  assert.equal(step.errors.length, 1, JSON.stringify(step.issues));
-  assert.equal(step.completions, 1);
-  assert.equal(step.stderr, '');
-  assert.deepEqual(Object.keys(step.variables), []);
-  return step.errors[0];
-}
-
 function assertTokenOutput(step) {
   assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
   const token = step.variables['AkeylessAuth.akeylessToken'];
@@ -86,44 +76,55 @@ function assertTokenOutput(step) {
   return token.value;
 }
 
-describe('akeyless-auth: SPEC examples', () => {
-  it('example 1 logs in with the access key and sets akeylessToken as a secret output', async () => {
-    const pipeline = pipelineWith({ mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } });
-    const step = await pipeline.run(EXAMPLE_1_AUTH);
+for (const handler of ['Node20_1', 'Node24']) {
+  describe(`akeyless-auth: SPEC examples on the ${handler} handler`, () => {
+    it('example 1 logs in with the access key and sets akeylessToken as a secret output', async () => {
+      const pipeline = pipelineWith({ mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } });
+      const step = await pipeline.run({ ...EXAMPLE_1_AUTH, handler });
 
-    const token = assertTokenOutput(step);
-    const request = lastAuthRequest();
-    assert.equal(request.method, 'POST');
-    assert.equal(request.base, '');
-    assert.deepEqual(request.body, {
-      'access-type': 'access_key',
-      'access-id': API_KEY_ACCESS_ID,
-      'access-key': ACCESS_KEY,
+      const token = assertTokenOutput(step);
+      const request = lastAuthRequest();
+      assert.equal(request.method, 'POST');
+      assert.equal(request.base, '');
+      assert.deepEqual(request.body, {
+        'access-type': 'access_key',
+        'access-id': API_KEY_ACCESS_ID,
+        'access-key': ACCESS_KEY,
+      });
+      assert.equal(request.headers.akeylessclienttype, 'Azure-DevOps-Extension');
+      assert.equal(request.headers.akeylessclientversion, CRATE_VERSION);
+      assert.equal(request.headers['content-type'], 'application/json');
+      assert.equal(pipeline.expand('$(AkeylessAuth.akeylessToken)'), token);
+      assert.equal(pipeline.expand('$(akeylessToken)'), '$(akeylessToken)', 'an output is not a job variable');
     });
-    assert.equal(request.headers.akeylessclienttype, 'Azure-DevOps-Extension');
-    assert.equal(request.headers.akeylessclientversion, CRATE_VERSION);
-    assert.equal(request.headers['content-type'], 'application/json');
-    assert.equal(pipeline.expand('$(AkeylessAuth.akeylessToken)'), token);
-    assert.equal(pipeline.expand('$(akeylessToken)'), '$(akeylessToken)', 'an output is not a job variable');
+
+    it('example 2 logs in with the JWT', async () => {
+      const pipeline = pipelineWith({ mge_prod_jwt: { url: server.gatewayUrl, accessId: JWT_ACCESS_ID } });
+      const step = await pipeline.run({ ...EXAMPLE_2_AUTH, handler });
+
+      assertTokenOutput(step);
+      const request = lastAuthRequest();
+      assert.equal(request.base, '/api/v2');
+      assert.deepEqual(request.body, { 'access-type': 'jwt', 'access-id': JWT_ACCESS_ID, jwt: ENTRA_JWT });
+      assert.equal(request.headers.akeylessclienttype, 'Azure-DevOps-Extension');
+      assert.equal(request.headers.akeylessclientversion, CRATE_VERSION);
+    });
+
+    it('a refused login fails cleanly', async () => {
+      const pipeline = pipelineWith(
+        { mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } },
+        { secretVariables: { AKEYLESS_ACCESS_KEY: 'not-the-right-key-000' } },
+      );
+      const error = assertCleanFailure(await pipeline.run({ ...EXAMPLE_1_AUTH, handler }));
+      assert.match(error, /HTTP 401/);
+    });
   });
+}
 
-  it('example 2 logs in with the JWT', async () => {
-    const pipeline = pipelineWith({ mge_prod_jwt: { url: server.gatewayUrl, accessId: JWT_ACCESS_ID } });
-    const step = await pipeline.run(EXAMPLE_2_AUTH);
-
-    assertTokenOutput(step);
-    const request = lastAuthRequest();
-    assert.equal(request.base, '/api/v2');
-    assert.deepEqual(request.body, { 'access-type': 'jwt', 'access-id': JWT_ACCESS_ID, jwt: ENTRA_JWT });
-    assert.equal(request.headers.akeylessclienttype, 'Azure-DevOps-Extension');
-    assert.equal(request.headers.akeylessclientversion, CRATE_VERSION);
-  });
-
-  it('the Node24 handler runs the same entry point', async () => {
+describe('akeyless-auth: task.json handlers', () => {
+  it('Node24 and Node20_1 run the same entry point', () => {
     const taskJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'tasks/akeyless-auth/task.json'), 'utf8'));
     assert.deepEqual(taskJson.execution.Node24, taskJson.execution.Node20_1);
-    const pipeline = pipelineWith({ mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } });
-    assertTokenOutput(await pipeline.run({ ...EXAMPLE_1_AUTH, handler: 'Node24' }));
   });
 });
 
@@ -152,6 +153,12 @@ describe('akeyless-auth: where the credential and URL come from', () => {
     assertTokenOutput(step);
     assert.equal(lastAuthRequest().base, '/api/v2');
     assert.equal(lastAuthRequest().operation, '/auth');
+  });
+
+  it('waits for a slow reply', async () => {
+    server.inject({ operation: '/auth', delayMs: 400 });
+    const pipeline = pipelineWith({ mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } });
+    assertTokenOutput(await pipeline.run(EXAMPLE_1_AUTH));
   });
 
   it('prints debug lines with the URL, status and timing only when system.debug is set', async () => {

@@ -10,7 +10,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { describe, it } = require('node:test');
 const { parseCommand } = require('./support/logging-commands');
+const { execFileSync } = require('node:child_process');
 const { Pipeline } = require('./support/agent');
+const { nodeFor } = require('./support/node-runtimes');
 
 describe('emulator: logging command parsing', () => {
   it('finds the prefix anywhere in the line and ends the command at the first ]', () => {
@@ -38,6 +40,14 @@ describe('emulator: logging command parsing', () => {
     assert.deepEqual(parseCommand('##vso[nodot]x'), { invalid: true });
     assert.deepEqual(parseCommand('##vso[task.debug'), { invalid: true });
     assert.equal(parseCommand('plain'), null);
+  });
+});
+
+describe('emulator: handler runtimes', () => {
+  it('runs Node20_1 tasks on Node 20 and Node24 tasks on the agent\'s Node 24', () => {
+    const version = (handler) => execFileSync(nodeFor(handler), ['--version'], { encoding: 'utf8' }).trim();
+    assert.match(version('Node20_1'), /^v20\./);
+    assert.equal(version('Node24'), 'v24.18.1');
   });
 });
 

@@ -13,6 +13,7 @@ const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline, ROOT } = require('./support/agent');
+const { assertCleanFailure } = require('./support/assertions');
 
 const ACCESS_ID = 'p-abcdefghij12a3';
 const ACCESS_KEY = 'hostTestKey-4f9a1c77e2b0';
@@ -51,15 +52,6 @@ function pipelineFor(tasksDir) {
     connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
     secrets: [SECRET_IN_EXCEPTION],
   });
-}
-
-function assertCleanFailure(step, pattern) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Failed');
-  assert.equal(step.errors.length, 1, JSON.stringify(step.issues));
-  assert.equal(step.completions, 1);
-  assert.match(step.errors[0], pattern);
-  assert.equal(step.stderr, '');
 }
 
 describe('host: environment', () => {
@@ -102,7 +94,7 @@ describe('host: failures outside the core', () => {
     const tasksDir = copyAuthTask('corrupt');
     fs.writeFileSync(path.join(tasksDir, 'akeyless-auth', 'pkg', 'akeyless_tasks_bg.wasm'), 'not wasm');
     const step = await pipelineFor(tasksDir).run(AUTH_STEP);
-    assertCleanFailure(step, /^The Akeyless task could not load its WebAssembly module \(CompileError\)\. Reinstall the extension\.$/);
+    assert.match(assertCleanFailure(step), /^The Akeyless task could not load its WebAssembly module \(CompileError\)\. Reinstall the extension\.$/);
   });
 
   /** A task folder whose core is replaced by `source`, to drive the host into its error paths. */
@@ -117,7 +109,7 @@ describe('host: failures outside the core', () => {
       exports.runTask = async () => { throw new WebAssembly.RuntimeError(${JSON.stringify(SECRET_IN_EXCEPTION)}); };
       exports.panicLocation = () => 'src/tasks/auth.rs:42';`);
     const step = await pipelineFor(tasksDir).run(AUTH_STEP);
-    assertCleanFailure(step, /^The Akeyless task stopped on an internal error \(RuntimeError at src\/tasks\/auth\.rs:42\)\./);
+    assert.match(assertCleanFailure(step), /^The Akeyless task stopped on an internal error \(RuntimeError at src\/tasks\/auth\.rs:42\)\./);
   });
 
   it('an exception thrown later, outside any promise, fails cleanly without its text', async () => {
@@ -125,7 +117,7 @@ describe('host: failures outside the core', () => {
       exports.runTask = () => { setTimeout(() => { throw new TypeError(${JSON.stringify(SECRET_IN_EXCEPTION)}); }, 1); return new Promise(() => {}); };
       exports.panicLocation = () => undefined;`);
     const step = await pipelineFor(tasksDir).run(AUTH_STEP);
-    assertCleanFailure(step, /^The Akeyless task stopped on an unexpected TypeError\. No further output was produced\.$/);
+    assert.match(assertCleanFailure(step), /^The Akeyless task stopped on an unexpected TypeError\. No further output was produced\.$/);
   });
 
   it('an unhandled rejection fails cleanly without its text', async () => {
@@ -133,6 +125,6 @@ describe('host: failures outside the core', () => {
       exports.runTask = () => { Promise.reject(new Error(${JSON.stringify(SECRET_IN_EXCEPTION)})); return new Promise((r) => setTimeout(r, 50)); };
       exports.panicLocation = () => undefined;`);
     const step = await pipelineFor(tasksDir).run(AUTH_STEP);
-    assertCleanFailure(step, /^The Akeyless task stopped on an unexpected Error\./);
+    assert.match(assertCleanFailure(step), /^The Akeyless task stopped on an unexpected Error\./);
   });
 });

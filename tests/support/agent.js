@@ -6,8 +6,8 @@
  * maps the YAML input names (or aliases) to `INPUT_*` variables exactly as the agent does
  * (every declared input present, defaults applied, literal values trimmed, then `$(...)`
  * macros expanded), resolves connection names to GUIDs with their `ENDPOINT_*` variables,
- * passes job variables and secrets (`SECRET_*`), launches the handler's target with `node`
- * from a separate working directory, and reads the `##vso` commands it prints into
+ * passes job variables and secrets (`SECRET_*`), launches the handler's target with that
+ * handler's Node version from a separate working directory, and reads the `##vso` commands it prints into
  * variables, secrets, issues and a result, masking the log as the agent would.
  *
  * Every step is also checked for leaks: no secret known to the pipeline (secret variables,
@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { parseCommand, isTrue } = require('./logging-commands');
+const { nodeFor } = require('./node-runtimes');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_ORDER = ['Succeeded', 'SucceededWithIssues', 'Failed', 'Canceled', 'Skipped'];
@@ -198,7 +199,7 @@ class Pipeline {
     this.addInputs(env, taskJson, inputs);
     for (const value of secrets) this.maskedValues.add(value);
 
-    const launched = await launch(path.join(taskDir, execution.target), workDir, env);
+    const launched = await launch(nodeFor(handler), path.join(taskDir, execution.target), workDir, env);
     fs.rmSync(workDir, { recursive: true, force: true });
     const step = new StepResult(stepName, taskJson, launched, this);
     step.checkForLeaks([...this.maskedValues]);
@@ -206,10 +207,10 @@ class Pipeline {
   }
 }
 
-/** Starts `node <script>` as the agent does, collecting stdout, stderr and the exit. */
-function launch(script, cwd, env) {
+/** Starts `<node> <script>` as the agent does, collecting stdout, stderr and the exit. */
+function launch(node, script, cwd, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = [];
     const stderr = [];
     child.stdout.on('data', (chunk) => stdout.push(chunk));
