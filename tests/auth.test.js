@@ -54,6 +54,7 @@ function pipelineWith(connections, options = {}) {
   return new Pipeline({
     secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY, ENTRA_JWT },
     connections,
+    secrets: server.tokens,
     ...options,
   });
 }

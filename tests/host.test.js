@@ -50,7 +50,8 @@ function pipelineFor(tasksDir) {
     tasksDir,
     secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY },
     connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
-    secrets: [SECRET_IN_EXCEPTION],
+    // Read at each step's end, so tokens issued during the step are included.
+    secrets: { * [Symbol.iterator]() { yield SECRET_IN_EXCEPTION; yield* server.tokens; } },
   });
 }
 

@@ -12,7 +12,7 @@
  *
  * Every step is also checked for leaks: no secret known to the pipeline (secret variables,
  * connection credentials, values the step registered or set as secret, and any `secrets`
- * the test adds) may appear anywhere in the output except in the data of the commands that
+ * the test names, such as the tokens the Akeyless server issued) may appear anywhere in the output except in the data of the commands that
  * hand secrets to the agent. A leak fails the step's promise, so every test gets the check.
  */
 
@@ -60,7 +60,8 @@ class Pipeline {
    * @param {string} [options.tasksDir] where the task folders are (default: the repo's tasks/)
    * @param {string} [options.manifest] path of vss-extension.json
    * @param {boolean} [options.debug] run with system.debug=true
-   * @param {string[]} [options.secrets] further values that must never be printed
+   * @param {Iterable<string>} [options.secrets] further values that must never be printed;
+   *   read at each step's end, so a live collection (the tokens a server issued) works
    */
   constructor({
     variables = {}, secretVariables = {}, connections = {}, tasksDir = path.join(ROOT, 'tasks'),
@@ -71,7 +72,8 @@ class Pipeline {
     this.tasksDir = tasksDir;
     this.manifest = readJson(manifest);
     this.debug = debug;
-    this.maskedValues = new Set(secrets);
+    this.maskedValues = new Set();
+    this.extraSecrets = secrets;
     for (const { value, secret } of this.variables.values()) if (secret) this.maskedValues.add(value);
     this.connections = new Map();
     for (const [name, fields] of Object.entries(connections)) this.addConnection(name, fields);
@@ -185,7 +187,7 @@ class Pipeline {
    * Runs one step: `{ task: 'akeyless-auth@0', name: 'AkeylessAuth', inputs: {...} }`.
    * Resolves to the step's result (see `StepResult`); rejects if the step leaked a secret.
    */
-  async run({ task, name, inputs = {}, handler = 'Node20_1', secrets = [] }) {
+  async run({ task, name, inputs = {}, handler = 'Node20_1' }) {
     this.stepCount += 1;
     const stepName = name ?? `Step${this.stepCount}`;
     const taskName = task.split('@')[0];
@@ -197,12 +199,11 @@ class Pipeline {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
     const env = this.baseEnvironment(workDir);
     this.addInputs(env, taskJson, inputs);
-    for (const value of secrets) this.maskedValues.add(value);
 
     const launched = await launch(nodeFor(handler), path.join(taskDir, execution.target), workDir, env);
     fs.rmSync(workDir, { recursive: true, force: true });
     const step = new StepResult(stepName, taskJson, launched, this);
-    step.checkForLeaks([...this.maskedValues]);
+    step.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
     return step;
   }
 }
