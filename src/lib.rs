@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod akeyless;
+pub mod grammar;
 pub mod host;
 pub mod tasks;
 

@@ -12,6 +12,7 @@ const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline, ROOT } = require('./support/agent');
 const { assertCleanFailure } = require('./support/assertions');
+const { EXAMPLE_1, EXAMPLE_2 } = require('./support/spec-examples');
 
 const API_KEY_ACCESS_ID = 'p-abcdefghij12a3';
 const JWT_ACCESS_ID = 'p-abcdefghijo1';
@@ -19,25 +20,8 @@ const ACCESS_KEY = 'Zx8vT2+kq0LrP4sW9yBnA7cE1fH3jM5u/Qw==';
 const ENTRA_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwaXBlbGluZSJ9.c2lnbmF0dXJlLXBhcnQ';
 const CRATE_VERSION = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version = "(.+)"$/m)[1];
 
-/** Example 1's auth step. */
-const EXAMPLE_1_AUTH = {
-  task: 'akeyless-auth@0',
-  name: 'AkeylessAuth',
-  inputs: {
-    connectedServiceName: 'mge_prod',
-    'access-key': '${{ variables.AKEYLESS_ACCESS_KEY }}',
-  },
-};
-
-/** Example 2's auth step. */
-const EXAMPLE_2_AUTH = {
-  task: 'akeyless-auth@0',
-  name: 'AkeylessAuth',
-  inputs: {
-    connectedServiceName: 'mge_prod_jwt',
-    jwt: '$(ENTRA_JWT)',
-  },
-};
+const [EXAMPLE_1_AUTH] = EXAMPLE_1;
+const [EXAMPLE_2_AUTH] = EXAMPLE_2;
 
 let server;
 
@@ -54,7 +38,7 @@ function pipelineWith(connections, options = {}) {
   return new Pipeline({
     secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY, ENTRA_JWT },
     connections,
-    secrets: server.tokens,
+    secrets: server.leakCheckSecrets,
     ...options,
   });
 }

@@ -7,55 +7,51 @@
 
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline } = require('./support/agent');
+const { EXAMPLE_1, EXAMPLE_2 } = require('./support/spec-examples');
 
 const ACCESS_ID = 'p-demo00000001a1';
 const JWT_ACCESS_ID = 'p-demo000001o1';
 const ACCESS_KEY = 'demo-access-key-Zx8vT2kq0LrP4sW9';
 const ENTRA_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.ZGVtby1zaWduYXR1cmU';
+const SAMPLE_SECRETS = {
+  '/ai/agent/api-key': 'sk-demo-3b8e1f0a9c2d4e67',
+  '/ai/agent/model-id': 'model-demo-2031',
+  '/ai/agent/config/endpoint': 'https://inference.demo.example/v1',
+};
 
-const STEPS = [
-  {
-    title: 'SPEC example 1: API key',
-    step: {
-      task: 'akeyless-auth@0',
-      name: 'AkeylessAuth',
-      inputs: { connectedServiceName: 'mge_prod', 'access-key': '${{ variables.AKEYLESS_ACCESS_KEY }}' },
-    },
-  },
-  {
-    title: 'SPEC example 2: JWT',
-    step: {
-      task: 'akeyless-auth@0',
-      name: 'AkeylessAuth',
-      inputs: { connectedServiceName: 'mge_prod_jwt', jwt: '$(ENTRA_JWT)' },
-    },
-  },
+const RUNS = [
+  { title: 'SPEC example 1: API key + static secrets', steps: EXAMPLE_1 },
+  { title: 'SPEC example 2: JWT', steps: EXAMPLE_2 },
 ];
 
 async function main() {
   const server = await new AkeylessServer({
     accessKeys: { [ACCESS_ID]: ACCESS_KEY },
     jwts: { [JWT_ACCESS_ID]: [ENTRA_JWT] },
+    secrets: SAMPLE_SECRETS,
   }).start();
-  const pipeline = new Pipeline({
-    secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY, ENTRA_JWT },
-    connections: {
-      mge_prod: { url: server.url, accessId: ACCESS_ID },
-      mge_prod_jwt: { url: server.gatewayUrl, accessId: JWT_ACCESS_ID },
-    },
-  });
   let failed = false;
   try {
-    for (const { title, step } of STEPS) {
-      console.log(`##[section]Starting: ${title} (${step.task}, name: ${step.name})`);
-      const result = await pipeline.run(step);
-      for (const line of result.log) console.log(line);
-      console.log(`##[section]Finishing: ${title}: ${result.result}`);
-      for (const [name, { secret }] of Object.entries(result.variables)) {
-        console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
+    for (const { title, steps } of RUNS) {
+      console.log(`=== ${title} ===`);
+      const pipeline = new Pipeline({
+        secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY, ENTRA_JWT },
+        connections: {
+          mge_prod: { url: server.url, accessId: ACCESS_ID },
+          mge_prod_jwt: { url: server.gatewayUrl, accessId: JWT_ACCESS_ID },
+        },
+      });
+      for (const step of steps) {
+        console.log(`##[section]Starting: ${step.name} (${step.task})`);
+        const result = await pipeline.run(step);
+        for (const line of result.log) console.log(line);
+        console.log(`##[section]Finishing: ${step.name}: ${result.result}`);
+        for (const [name, { secret }] of Object.entries(result.variables)) {
+          console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
+        }
+        failed ||= result.result !== 'Succeeded';
       }
       console.log('');
-      failed ||= result.result !== 'Succeeded';
     }
   } finally {
     await server.stop();

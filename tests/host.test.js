@@ -51,7 +51,7 @@ function pipelineFor(tasksDir) {
     secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY },
     connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
     // Read at each step's end, so tokens issued during the step are included.
-    secrets: { * [Symbol.iterator]() { yield SECRET_IN_EXCEPTION; yield* server.tokens; } },
+    secrets: { * [Symbol.iterator]() { yield SECRET_IN_EXCEPTION; yield* server.sensitiveValues(); } },
   });
 }
 

@@ -39,17 +39,42 @@ pub fn set_secret(value: &str) -> String {
     format("task.setsecret", &[], value)
 }
 
-/// Sets a secret output variable, reachable as `$(<step>.<name>)`.
-pub fn set_secret_output(name: &str, value: &str) -> String {
-    format(
-        "task.setvariable",
-        &[
-            ("variable", name),
-            ("issecret", "true"),
-            ("isoutput", "true"),
-        ],
-        value,
-    )
+/// How a variable is set: secret or plain, output (`$(<step>.<name>)`) or job (`$(<name>)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariableKind {
+    pub secret: bool,
+    pub output: bool,
+}
+
+impl VariableKind {
+    pub const SECRET_OUTPUT: VariableKind = VariableKind {
+        secret: true,
+        output: true,
+    };
+    pub const SECRET_JOB: VariableKind = VariableKind {
+        secret: true,
+        output: false,
+    };
+    pub const PLAIN_OUTPUT: VariableKind = VariableKind {
+        secret: false,
+        output: true,
+    };
+    pub const PLAIN_JOB: VariableKind = VariableKind {
+        secret: false,
+        output: false,
+    };
+}
+
+/// Sets the variable `name`; the flags that are false are left out, as task-lib does.
+pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
+    let mut properties = vec![("variable", name)];
+    if kind.secret {
+        properties.push(("issecret", "true"));
+    }
+    if kind.output {
+        properties.push(("isoutput", "true"));
+    }
+    format("task.setvariable", &properties, value)
 }
 
 /// The severity of an issue the task reports.
@@ -124,8 +149,28 @@ mod tests {
     #[test]
     fn a_secret_output_variable_carries_both_flags() {
         assert_eq!(
-            set_secret_output("akeylessToken", "t-1"),
+            set_variable("akeylessToken", "t-1", VariableKind::SECRET_OUTPUT),
             "##vso[task.setvariable variable=akeylessToken;issecret=true;isoutput=true;]t-1"
+        );
+    }
+
+    #[test]
+    fn a_plain_job_variable_carries_no_flags() {
+        assert_eq!(
+            set_variable("a_ENCODING", "base64", VariableKind::PLAIN_JOB),
+            "##vso[task.setvariable variable=a_ENCODING;]base64"
+        );
+        assert_eq!(
+            set_variable("a", "v", VariableKind::SECRET_JOB),
+            "##vso[task.setvariable variable=a;issecret=true;]v"
+        );
+    }
+
+    #[test]
+    fn a_variable_value_keeps_logging_command_text_as_escaped_data() {
+        assert_eq!(
+            set_variable("a", "x ##vso[task.complete result=Failed]%", VariableKind::SECRET_JOB),
+            "##vso[task.setvariable variable=a;issecret=true;]x ##vso[task.complete result=Failed]%AZP25"
         );
     }
 

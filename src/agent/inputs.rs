@@ -29,8 +29,18 @@ pub fn is_true(value: Option<&str>) -> bool {
 /// A problem with one input, named as the pipeline author wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
-    Missing { input: String },
-    UnknownConnection { input: String, id: String },
+    Missing {
+        input: String,
+    },
+    UnknownConnection {
+        input: String,
+        id: String,
+    },
+    /// The value cannot be used; `problem` says why and what would work.
+    Invalid {
+        input: String,
+        problem: String,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -45,6 +55,9 @@ impl fmt::Display for InputError {
                  to this step. Check that it exists, is of type Akeyless, and is authorised \
                  for this pipeline."
             ),
+            InputError::Invalid { input, problem } => {
+                write!(f, "The input '{input}' is not valid: {problem}")
+            }
         }
     }
 }

@@ -8,11 +8,15 @@
 pub mod command;
 pub mod endpoint;
 pub mod inputs;
+pub mod masking;
+pub mod multiline;
 pub mod neutralise;
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use crate::host::Host;
+pub use command::VariableKind;
 use command::{IssueType, TaskResult};
 pub use endpoint::Endpoint;
 pub use inputs::InputError;
@@ -23,6 +27,7 @@ pub struct Agent<'h, H: Host> {
     debug_enabled: bool,
     /// Every secret this task has handled, so no message can quote one.
     secrets: RefCell<Vec<String>>,
+    registered: RefCell<HashSet<String>>,
 }
 
 impl<'h, H: Host> Agent<'h, H> {
@@ -31,6 +36,7 @@ impl<'h, H: Host> Agent<'h, H> {
             host,
             debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
             secrets: RefCell::new(Vec::new()),
+            registered: RefCell::new(HashSet::new()),
         }
     }
 
@@ -51,6 +57,11 @@ impl<'h, H: Host> Agent<'h, H> {
         })
     }
 
+    /// A boolean input: true only for `true` in any letter case.
+    pub fn bool_input(&self, name: &str) -> bool {
+        inputs::is_true(self.input(name).as_deref())
+    }
+
     /// The service connection chosen in the input `name`.
     pub fn endpoint(&self, name: &str) -> Result<Endpoint, InputError> {
         let id = self.required_input(name)?;
@@ -62,18 +73,20 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Registers `value` with the agent's masker and keeps it out of every later message.
     pub fn register_secret(&self, value: &str) {
-        if value.trim().is_empty() || self.secrets.borrow().iter().any(|s| s == value) {
+        if value.trim().is_empty() || !self.registered.borrow_mut().insert(value.to_string()) {
             return;
         }
         self.host.write_line(&command::set_secret(value));
         self.secrets.borrow_mut().push(value.to_string());
     }
 
-    /// Sets the secret output variable `name` (`$(<step>.<name>)`).
-    pub fn set_secret_output(&self, name: &str, value: &str) {
-        self.register_secret(value);
+    /// Sets the variable `name`; a secret value is registered first.
+    pub fn set_variable(&self, name: &str, value: &str, kind: VariableKind) {
+        if kind.secret {
+            self.register_secret(value);
+        }
         self.host
-            .write_line(&command::set_secret_output(name, value));
+            .write_line(&command::set_variable(name, value, kind));
     }
 
     /// Writes `text` to the log, one line per line of text.
@@ -91,6 +104,13 @@ impl<'h, H: Host> Agent<'h, H> {
         for line in self.printable(text).lines() {
             self.host.write_line(&format!("##[debug]{line}"));
         }
+    }
+
+    /// Reports a warning issue (shown in the run summary; the result is unchanged).
+    pub fn warning(&self, text: &str) {
+        let text = self.printable(text);
+        self.host
+            .write_line(&command::log_issue(IssueType::Warning, &text));
     }
 
     /// Ends the task as succeeded.
@@ -156,7 +176,7 @@ mod tests {
         let host = FakeHost::new(&[]);
         let agent = Agent::new(&host);
         agent.register_secret("t-1");
-        agent.set_secret_output("akeylessToken", "t-1");
+        agent.set_variable("akeylessToken", "t-1", VariableKind::SECRET_OUTPUT);
         assert_eq!(
             host.lines(),
             vec![

@@ -175,6 +175,7 @@ mod tests {
                 url: "https://gw:8000/api/v2/ping".to_string(),
                 status: 403,
                 server_text: Some("forbidden".to_string()),
+                akeyless_reply: true,
             })
         );
     }

@@ -28,6 +28,8 @@ pub enum ApiError {
         url: String,
         status: u16,
         server_text: Option<String>,
+        /// Whether the body was Akeyless's JSON error object, rather than, say, a proxy's page.
+        akeyless_reply: bool,
     },
     /// A successful status, but a body that cannot be used.
     Malformed {
@@ -40,32 +42,39 @@ pub enum ApiError {
 impl ApiError {
     /// The error for a non-2xx reply, with the server's explanation taken from `body`.
     pub fn from_status(url: String, status: u16, body: &str) -> Self {
+        let body = body.trim();
+        let (server_text, akeyless_reply) = match serde_json::from_str::<Value>(body) {
+            Ok(Value::Object(fields)) => (json_error_text(&fields), true),
+            _ => (excerpt(body), false),
+        };
         ApiError::Status {
             url,
             status,
-            server_text: server_text(body),
+            server_text,
+            akeyless_reply,
         }
     }
 }
 
-/// The explanation in an error body: its `error` and `message` fields, or an excerpt.
-fn server_text(body: &str) -> Option<String> {
-    let body = body.trim();
+/// The explanation in a JSON error body: its `error` and `message` fields.
+fn json_error_text(fields: &serde_json::Map<String, Value>) -> Option<String> {
+    let texts: Vec<&str> = ["error", "message"]
+        .iter()
+        .filter_map(|key| fields.get(*key)?.as_str())
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .collect();
+    match texts.as_slice() {
+        [] => None,
+        [error, message] if error != message => Some(format!("{error}: {message}")),
+        [first, ..] => Some(first.to_string()),
+    }
+}
+
+/// A short, single-line description of a body that is not Akeyless JSON.
+fn excerpt(body: &str) -> Option<String> {
     if body.is_empty() {
         return None;
-    }
-    if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) {
-        let texts: Vec<&str> = ["error", "message"]
-            .iter()
-            .filter_map(|key| fields.get(*key)?.as_str())
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .collect();
-        return match texts.as_slice() {
-            [] => None,
-            [error, message] if error != message => Some(format!("{error}: {message}")),
-            [first, ..] => Some(first.to_string()),
-        };
     }
     if body.starts_with('<') {
         return Some("an HTML page, not an Akeyless API reply".to_string());
@@ -121,13 +130,15 @@ impl fmt::Display for ApiError {
                 url,
                 status,
                 server_text,
+                akeyless_reply,
             } => {
                 write!(f, "Akeyless refused {url} with HTTP {status}")?;
                 match server_text {
                     Some(text) => write!(f, ": {text}.")?,
                     None => write!(f, ".")?,
                 }
-                if *status == 404 {
+                // Akeyless's own 404 names a missing item; any other 404 means a wrong URL.
+                if *status == 404 && !akeyless_reply {
                     write!(
                         f,
                         " Check the service connection's URL: it must be the API base, such \
@@ -199,8 +210,18 @@ mod tests {
     }
 
     #[test]
-    fn a_404_suggests_checking_the_connection_url() {
+    fn a_404_that_is_not_akeyless_json_suggests_checking_the_connection_url() {
         assert!(status_message(404, "").contains("Check the service connection's URL"));
+        assert!(status_message(404, "404 page not found").contains("Check the service"));
+    }
+
+    #[test]
+    fn an_akeyless_404_quotes_the_server_without_the_url_hint() {
+        let message = status_message(404, r#"{"error":"item not found: /a/b"}"#);
+        assert!(
+            message.ends_with("HTTP 404: item not found: /a/b."),
+            "{message}"
+        );
     }
 
     #[test]

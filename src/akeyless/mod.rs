@@ -8,6 +8,7 @@ pub mod auth;
 pub mod base_url;
 pub mod client;
 pub mod error;
+pub mod secret_value;
 
 pub use base_url::BaseUrl;
 pub use client::Client;

@@ -4,14 +4,13 @@
 //! preference: the `jwt` input, the `access-key` input (YAML alias of `accessKey`), the
 //! connection's stored Access Key. Both inputs at once are refused rather than guessed.
 
-use crate::agent::Agent;
+use crate::agent::{Agent, VariableKind};
 use crate::akeyless::auth::{AuthRequest, Credential};
 use crate::akeyless::{ApiError, BaseUrl, Client};
 use crate::host::Host;
-use crate::tasks::TaskError;
+use crate::tasks::{TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-auth";
-pub const CONNECTION_INPUT: &str = "connectedServiceName";
 /// The input's schema-valid name; pipelines write its alias `access-key`.
 const ACCESS_KEY_INPUT: &str = "accessKey";
 const ACCESS_KEY_ALIAS: &str = "access-key";
@@ -80,7 +79,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
                 "Akeyless accepted the login, but its reply holds no token.".to_string(),
             )
         })?;
-    agent.set_secret_output(TOKEN_OUTPUT, &token);
+    agent.set_variable(TOKEN_OUTPUT, &token, VariableKind::SECRET_OUTPUT);
     Ok(format!(
         "Authenticated to Akeyless as {access_id}; the token is in the secret output \
          variable {TOKEN_OUTPUT}."

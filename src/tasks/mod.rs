@@ -4,12 +4,20 @@
 //! task with exactly one `task.complete`, succeeded with a summary or failed with one error.
 
 pub mod auth;
+pub mod get_secrets;
 
 use std::fmt;
 
 use crate::agent::{Agent, InputError};
 use crate::akeyless::ApiError;
 use crate::host::Host;
+
+/// The input that selects the Akeyless service connection, in every task.
+pub const CONNECTION_INPUT: &str = "connectedServiceName";
+/// The input of the get tasks that carries the token of an `akeyless-auth` step.
+pub const TOKEN_INPUT: &str = "token";
+/// The optional item version input of the static and rotated secret tasks.
+pub const VERSION_INPUT: &str = "version";
 
 /// Why a task failed; its `Display` is the one sentence the pipeline author reads.
 #[derive(Debug)]
@@ -42,11 +50,65 @@ impl fmt::Display for TaskError {
     }
 }
 
+/// The `token` input, registered as a secret. A value still reading `$(...)` is a variable
+/// the agent could not expand, which means the auth step's name does not match.
+pub fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+    let token = agent.required_input(TOKEN_INPUT)?.trim().to_string();
+    if token.starts_with("$(") && token.ends_with(')') {
+        return Err(InputError::Invalid {
+            input: TOKEN_INPUT.to_string(),
+            problem: format!(
+                "it holds the text '{token}', a variable that does not exist. Check that an \
+                 akeyless-auth step runs earlier in this job and that its 'name:' matches."
+            ),
+        }
+        .into());
+    }
+    agent.register_secret(&token);
+    Ok(token)
+}
+
+/// The optional `version` input: an item version, a whole number from 1 up. (Akeyless reads
+/// a negative number as "the last N versions", which returns a different shape.)
+pub fn version_input<H: Host>(agent: &Agent<'_, H>) -> Result<Option<u32>, TaskError> {
+    let Some(text) = agent.input(VERSION_INPUT) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u32>() {
+        Ok(version) if version >= 1 => Ok(Some(version)),
+        _ => Err(InputError::Invalid {
+            input: VERSION_INPUT.to_string(),
+            problem: format!(
+                "it is '{}'; give the item version to read as a whole number from 1 up, or \
+                 leave it empty for the latest version.",
+                text.trim()
+            ),
+        }
+        .into()),
+    }
+}
+
+/// Adds what to check when Akeyless refuses the token or the access to an item.
+pub fn explain_refused_token(error: ApiError) -> TaskError {
+    let hint = match &error {
+        ApiError::Status { status: 401, .. } => {
+            "The token was refused: pass $(<auth step name>.akeylessToken) from an akeyless-auth \
+             step in this job (tokens expire)."
+        }
+        ApiError::Status { status: 403, .. } => {
+            "Check that the auth method's access role may read this item."
+        }
+        _ => return TaskError::Api(error),
+    };
+    TaskError::Message(format!("{error} {hint}"))
+}
+
 /// Runs the task called `task_name` (its `task.json` name) and ends it.
 pub async fn run<H: Host>(task_name: &str, host: &H) {
     let agent = Agent::new(host);
     let outcome = match task_name {
         auth::TASK_NAME => auth::run(&agent).await,
+        get_secrets::TASK_NAME => get_secrets::run(&agent).await,
         other => Err(TaskError::Message(format!(
             "This extension has no task named '{other}'."
         ))),

@@ -24,9 +24,15 @@ class AkeylessServer {
    * @param {Record<string,unknown>} [data.secrets] static secret path -> value
    * @param {Record<string,object>} [data.dynamicSecrets] dynamic secret name -> reply body
    * @param {Record<string,object>} [data.rotatedSecrets] rotated secret name -> `value` object
+   * @param {'error'|'absent'} [data.missingSecrets] how /get-secret-value treats an unknown
+   *   path: the whole request fails with 404 (default), or the path is left out of the reply
+   *   (the API reference lists both as possible)
    */
-  constructor({ accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {} } = {}) {
+  constructor({
+    accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error',
+  } = {}) {
     this.accessKeys = accessKeys;
+    this.missingSecrets = missingSecrets;
     this.jwts = jwts;
     this.secrets = secrets;
     this.dynamicSecrets = dynamicSecrets;
@@ -62,6 +68,26 @@ class AkeylessServer {
    */
   inject(fault) {
     this.faults.push(fault);
+  }
+
+  /**
+   * Every secret this server holds or handed out, in the forms a leak could take: tokens,
+   * whole values, their lines and their JSON string leaves. Lines and leaves shorter than
+   * six characters are left out: they are not secrets on their own (`}`, `"60"`).
+   */
+  * sensitiveValues() {
+    yield* this.tokens;
+    const values = [
+      ...Object.values(this.secrets),
+      ...Object.values(this.dynamicSecrets),
+      ...Object.values(this.rotatedSecrets),
+    ];
+    for (const value of values) yield* forms(value);
+  }
+
+  /** `sensitiveValues()` as a live collection, for the agent emulator's `secrets` option. */
+  get leakCheckSecrets() {
+    return { [Symbol.iterator]: () => this.sensitiveValues() };
   }
 
   /** The requests made to `operation`, such as '/auth'. */
@@ -161,8 +187,9 @@ class AkeylessServer {
       return [400, { error: 'InvalidParam', message: 'names must be a non-empty array of strings' }];
     }
     const missing = names.filter((name) => !(name in this.secrets));
-    if (missing.length > 0) return [404, { error: `item not found: ${missing[0]}` }];
-    return [200, Object.fromEntries(names.map((name) => [name, this.secrets[name]]))];
+    if (missing.length > 0 && this.missingSecrets === 'error') return [404, { error: `item not found: ${missing[0]}` }];
+    const found = names.filter((name) => name in this.secrets);
+    return [200, Object.fromEntries(found.map((name) => [name, this.secrets[name]]))];
   }
 
   getDynamicSecretValue(body) {
@@ -181,6 +208,27 @@ class AkeylessServer {
     if (problem) return [400, { error: 'InvalidParam', message: problem }];
     if (!(body.names in this.rotatedSecrets)) return [404, { error: `item not found: ${body.names}` }];
     return [200, { value: this.rotatedSecrets[body.names] }];
+  }
+}
+
+/** A value, its lines, and (for JSON) its string leaves, each at least six characters. */
+function* forms(value) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text.trim()) yield text;
+  for (const line of text.split(/\r?\n/)) if (line.trim().length >= 6) yield line.trim();
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return;
+    }
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
+    for (const leaf of Object.values(parsed)) {
+      if (typeof leaf === 'string' && leaf.length >= 6) yield leaf;
+      else if (typeof leaf === 'object' && leaf !== null) yield* forms(leaf);
+    }
   }
 }
 

@@ -1,0 +1,116 @@
+//! `POST /get-secret-value`: the values of static secrets, several paths per request.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::akeyless::client::Operation;
+
+/// Which kind of item the paths name (personal items belong to the password manager).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accessibility {
+    Regular,
+    Personal,
+    Sharing,
+}
+
+impl Accessibility {
+    /// The accepted spellings, for messages.
+    pub const CHOICES: &'static str = "regular, personal or sharing";
+
+    /// Reads the pick-list value in any letter case.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "regular" => Some(Accessibility::Regular),
+            "personal" => Some(Accessibility::Personal),
+            "sharing" => Some(Accessibility::Sharing),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Accessibility::Regular => "regular",
+            Accessibility::Personal => "personal",
+            Accessibility::Sharing => "sharing",
+        }
+    }
+}
+
+impl Serialize for Accessibility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The request body. `ignore-cache` is a string on the wire, not a boolean.
+#[derive(Debug, Clone, Serialize)]
+pub struct GetSecretValue<'a> {
+    pub names: &'a [String],
+    pub token: &'a str,
+    #[serde(rename = "ignore-cache")]
+    pub ignore_cache: &'static str,
+    pub accessibility: Accessibility,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+}
+
+impl<'a> GetSecretValue<'a> {
+    pub fn new(
+        names: &'a [String],
+        token: &'a str,
+        ignore_cache: bool,
+        accessibility: Accessibility,
+        version: Option<u32>,
+    ) -> Self {
+        GetSecretValue {
+            names,
+            token,
+            ignore_cache: if ignore_cache { "true" } else { "false" },
+            accessibility,
+            version,
+        }
+    }
+}
+
+impl Operation for GetSecretValue<'_> {
+    const PATH: &'static str = "/get-secret-value";
+    /// Keyed by each requested name exactly as sent; a value is a string or, for some item
+    /// types, a JSON object.
+    type Response = Map<String, Value>;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_body_has_names_as_an_array_and_ignore_cache_as_a_string() {
+        let names = vec!["/a".to_string(), "/b".to_string()];
+        let body = GetSecretValue::new(&names, "t-1", true, Accessibility::Personal, Some(3));
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            json!({"names":["/a","/b"],"token":"t-1","ignore-cache":"true","accessibility":"personal","version":3})
+        );
+    }
+
+    #[test]
+    fn version_is_left_out_when_not_given() {
+        let names = vec!["/a".to_string()];
+        let body = GetSecretValue::new(&names, "t-1", false, Accessibility::Regular, None);
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            json!({"names":["/a"],"token":"t-1","ignore-cache":"false","accessibility":"regular"})
+        );
+    }
+
+    #[test]
+    fn accessibility_is_read_in_any_case_and_unknown_values_are_refused() {
+        assert_eq!(
+            Accessibility::parse(" Sharing "),
+            Some(Accessibility::Sharing)
+        );
+        assert_eq!(Accessibility::parse("public"), None);
+    }
+}

@@ -1,0 +1,456 @@
+//! Task `akeyless-get-secrets-value-task`: static secrets into secret pipeline variables.
+//!
+//! Every path in `secretsPaths` is fetched before any variable is set, and every value is
+//! registered with the masker before the first variable is set, so the step sets all its
+//! variables or none and nothing can print a value unmasked. Each variable is set twice: as an
+//! output (`$(<step>.<name>)`) and as a job variable (`$(<name>)`), except for names the agent
+//! hides from later steps, which get the output only and a warning.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
+use crate::agent::{masking, Agent, InputError, VariableKind};
+use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
+use crate::akeyless::{BaseUrl, Client};
+use crate::grammar::{self, SecretEntry};
+use crate::host::Host;
+use crate::tasks::{
+    explain_refused_token, token_input, version_input, TaskError, CONNECTION_INPUT,
+};
+
+pub const TASK_NAME: &str = "akeyless-get-secrets-value-task";
+const PATHS_INPUT: &str = "secretsPaths";
+const IGNORE_CACHE_INPUT: &str = "ignoreCache";
+const ACCESSIBILITY_INPUT: &str = "accessibility";
+
+/// Paths per `/get-secret-value` request. The API takes any number, but one request for
+/// thousands of paths makes a request and a reply that gateways and proxies with body-size
+/// limits (1 MB is a common default) may refuse, and a reply that may not arrive within the
+/// 20 s response limit. 100 paths keep even long paths and large values well inside those
+/// limits, while 1,000 secrets still cost only ten round trips.
+const NAMES_PER_REQUEST: usize = 100;
+
+/// One variable as it will be set.
+struct Delivery<'a> {
+    entry: &'a SecretEntry,
+    /// The value as set: the secret itself, or its base64 form when it has line breaks.
+    value: String,
+    encoded: bool,
+}
+
+pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+    let endpoint = agent.endpoint(CONNECTION_INPUT)?;
+    let token = token_input(agent)?;
+    let paths =
+        grammar::parse_secret_paths(&agent.required_input(PATHS_INPUT)?).map_err(|error| {
+            InputError::Invalid {
+                input: PATHS_INPUT.to_string(),
+                problem: error.to_string(),
+            }
+        })?;
+    let ignore_cache = agent.bool_input(IGNORE_CACHE_INPUT);
+    let accessibility = accessibility_input(agent)?;
+    let version = version_input(agent)?;
+    let base = BaseUrl::parse(&endpoint.url)?;
+
+    agent.info(&format!(
+        "Fetching {} secret path(s) from Akeyless for {} variable(s).",
+        paths.unique_paths.len(),
+        paths.entries.len()
+    ));
+    let debug = |line: &str| agent.debug(line);
+    let client = Client::new(agent.host(), base, &debug);
+    let mut reply = Map::new();
+    for names in paths.unique_paths.chunks(NAMES_PER_REQUEST) {
+        let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
+        reply.extend(client.call(&request).await.map_err(explain_refused_token)?);
+    }
+    let values = values_by_path(&paths.unique_paths, &reply)?;
+    let deliveries = plan_deliveries(&paths.entries, &values)?;
+
+    for path in &paths.unique_paths {
+        for secret in masking::strings_to_register(&values[path.as_str()]) {
+            agent.register_secret(&secret);
+        }
+    }
+    for delivery in &deliveries {
+        explain(agent, delivery, &values[delivery.entry.path.as_str()]);
+    }
+    for delivery in &deliveries {
+        set_variables(agent, delivery);
+    }
+    let names: Vec<&str> = paths.entries.iter().map(|e| e.variable.as_str()).collect();
+    Ok(format!(
+        "Set {} secret variable(s) from Akeyless: {}.",
+        names.len(),
+        names.join(", ")
+    ))
+}
+
+/// The `accessibility` pick list; `regular` when not set.
+fn accessibility_input<H: Host>(agent: &Agent<'_, H>) -> Result<Accessibility, TaskError> {
+    let Some(text) = agent.input(ACCESSIBILITY_INPUT) else {
+        return Ok(Accessibility::Regular);
+    };
+    Accessibility::parse(&text).ok_or_else(|| {
+        InputError::Invalid {
+            input: ACCESSIBILITY_INPUT.to_string(),
+            problem: format!("it is '{}'; use {}.", text.trim(), Accessibility::CHOICES),
+        }
+        .into()
+    })
+}
+
+/// Each requested path's value as text: strings as they are, JSON objects (and any other
+/// non-string) as compact JSON. Fails naming every path the reply lacks or leaves null.
+fn values_by_path<'a>(
+    paths: &'a [String],
+    reply: &Map<String, Value>,
+) -> Result<HashMap<&'a str, String>, TaskError> {
+    let mut values = HashMap::new();
+    let mut missing = Vec::new();
+    for path in paths {
+        match reply.get(path) {
+            None | Some(Value::Null) => missing.push(path.as_str()),
+            Some(Value::String(text)) => {
+                values.insert(path.as_str(), text.clone());
+            }
+            Some(other) => {
+                values.insert(path.as_str(), other.to_string());
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(TaskError::Message(format!(
+            "Akeyless returned no value for {} of the {} requested path(s): {}. No variable was \
+             set. Check the spelling of each path and that the auth method's access role may \
+             read it.",
+            missing.len(),
+            paths.len(),
+            missing.join(", ")
+        )));
+    }
+    Ok(values)
+}
+
+/// How each entry is delivered; fails if an encoding marker would overwrite another entry.
+fn plan_deliveries<'a>(
+    entries: &'a [SecretEntry],
+    values: &HashMap<&str, String>,
+) -> Result<Vec<Delivery<'a>>, TaskError> {
+    let mut deliveries = Vec::new();
+    for entry in entries {
+        let raw = &values[entry.path.as_str()];
+        let encoded = multiline::needs_encoding(raw);
+        if encoded {
+            let marker = format!("{}{ENCODING_SUFFIX}", entry.variable);
+            if let Some(clash) = entries
+                .iter()
+                .find(|other| other.variable.eq_ignore_ascii_case(&marker))
+            {
+                return Err(TaskError::Message(format!(
+                    "The secret for '{}' has line breaks, so it is delivered base64-encoded with \
+                     the marker variable '{marker}', but secretsPaths also sets '{}'. Rename one \
+                     of them. No variable was set.",
+                    entry.variable, clash.variable
+                )));
+            }
+        }
+        deliveries.push(Delivery {
+            entry,
+            value: if encoded {
+                multiline::base64(raw.as_bytes())
+            } else {
+                raw.clone()
+            },
+            encoded,
+        });
+    }
+    Ok(deliveries)
+}
+
+/// Tells the author about a delivery that differs from the plain case.
+fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, raw: &str) {
+    let name = &delivery.entry.variable;
+    if delivery.entry.is_reserved() {
+        agent.warning(&format!(
+            "The variable name '{name}' starts with a prefix the agent reserves (endpoint, \
+             input, secret, path, securefile), so it is set only as the output variable \
+             $(<step name>.{name}); $({name}) would not work."
+        ));
+    }
+    if delivery.encoded {
+        agent.info(&format!(
+            "'{name}' holds line breaks, so it is delivered base64-encoded and \
+             {name}{ENCODING_SUFFIX} is set to {BASE64}; decode it with base64 -d."
+        ));
+    }
+    if raw.is_empty() {
+        agent.info(&format!(
+            "'{name}' is empty in Akeyless; the variable is set to an empty value."
+        ));
+    }
+}
+
+fn set_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
+    let name = &delivery.entry.variable;
+    let job_variable_too = !delivery.entry.is_reserved();
+    agent.set_variable(name, &delivery.value, VariableKind::SECRET_OUTPUT);
+    if job_variable_too {
+        agent.set_variable(name, &delivery.value, VariableKind::SECRET_JOB);
+    }
+    if delivery.encoded {
+        let marker = format!("{name}{ENCODING_SUFFIX}");
+        agent.set_variable(&marker, BASE64, VariableKind::PLAIN_OUTPUT);
+        if job_variable_too {
+            agent.set_variable(&marker, BASE64, VariableKind::PLAIN_JOB);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fake::{block_on, FakeHost};
+    use crate::tasks;
+
+    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    fn host_with(paths: &str, extra: &[(&str, &str)]) -> FakeHost {
+        let mut env = vec![
+            ("INPUT_CONNECTEDSERVICENAME", ID),
+            (
+                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                "https://api.akeyless.io",
+            ),
+            ("INPUT_TOKEN", "t-token-1234"),
+            ("INPUT_SECRETSPATHS", paths),
+        ];
+        env.extend_from_slice(extra);
+        FakeHost::new(&env)
+    }
+
+    fn run_task(host: &FakeHost) -> Vec<String> {
+        block_on(tasks::run(TASK_NAME, host));
+        host.lines()
+    }
+
+    fn body(host: &FakeHost, index: usize) -> Value {
+        serde_json::from_str(&host.requests()[index].body).unwrap()
+    }
+
+    fn failure(lines: &[String]) -> &str {
+        assert!(lines
+            .last()
+            .unwrap()
+            .starts_with("##vso[task.complete result=Failed;]"));
+        assert!(!lines.iter().any(|l| l.contains("task.setvariable")));
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix("##vso[task.logissue type=error;]"))
+            .unwrap()
+    }
+
+    #[test]
+    fn one_request_fetches_every_distinct_path_with_the_defaults() {
+        let host = host_with("a=/x, b=/y, c=/x", &[]);
+        host.answer(200, r#"{"/x":"vx-secret","/y":"vy-secret"}"#);
+        run_task(&host);
+        assert_eq!(host.requests().len(), 1);
+        assert_eq!(
+            host.requests()[0].url,
+            "https://api.akeyless.io/get-secret-value"
+        );
+        assert_eq!(
+            body(&host, 0),
+            serde_json::json!({"names":["/x","/y"],"token":"t-token-1234","ignore-cache":"false","accessibility":"regular"})
+        );
+    }
+
+    #[test]
+    fn every_value_is_registered_before_the_first_variable_is_set() {
+        let host = host_with("a=/x,b=/y", &[]);
+        host.answer(200, r#"{"/x":"vx-secret","/y":"vy-secret"}"#);
+        let lines = run_task(&host);
+        let first_set = lines
+            .iter()
+            .position(|l| l.contains("task.setvariable"))
+            .unwrap();
+        for value in ["vx-secret", "vy-secret"] {
+            let registered = lines
+                .iter()
+                .position(|l| *l == format!("##vso[task.setsecret]{value}"))
+                .unwrap();
+            assert!(registered < first_set, "{value}");
+        }
+    }
+
+    #[test]
+    fn each_variable_is_set_as_a_secret_output_and_job_variable() {
+        let host = host_with("a=/x", &[]);
+        host.answer(200, r#"{"/x":"vx-secret"}"#);
+        let lines = run_task(&host);
+        assert!(lines.contains(
+            &"##vso[task.setvariable variable=a;issecret=true;isoutput=true;]vx-secret".into()
+        ));
+        assert!(
+            lines.contains(&"##vso[task.setvariable variable=a;issecret=true;]vx-secret".into())
+        );
+    }
+
+    #[test]
+    fn a_reserved_name_is_an_output_only_with_a_warning() {
+        let host = host_with("endpoint_config=/x", &[]);
+        host.answer(200, r#"{"/x":"vx-secret"}"#);
+        let lines = run_task(&host);
+        let sets: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains("task.setvariable"))
+            .collect();
+        assert_eq!(
+            sets,
+            vec!["##vso[task.setvariable variable=endpoint_config;issecret=true;isoutput=true;]vx-secret"]
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("##vso[task.logissue type=warning;]")
+                && l.contains("$(endpoint_config) would not work")));
+    }
+
+    #[test]
+    fn paths_beyond_one_chunk_are_fetched_in_several_requests() {
+        let list: Vec<String> = (0..250).map(|i| format!("v{i}=/p/{i}")).collect();
+        let host = host_with(&list.join(","), &[]);
+        for chunk in 0..3 {
+            let reply: Map<String, Value> = (chunk * 100..(chunk * 100 + 100).min(250))
+                .map(|i| (format!("/p/{i}"), Value::String(format!("value-{i}"))))
+                .collect();
+            host.answer(200, &Value::Object(reply).to_string());
+        }
+        let lines = run_task(&host);
+        assert_eq!(host.requests().len(), 3);
+        assert_eq!(body(&host, 2)["names"].as_array().unwrap().len(), 50);
+        assert!(lines.last().unwrap().contains("result=Succeeded"));
+    }
+
+    #[test]
+    fn a_missing_path_fails_naming_every_missing_path_and_sets_nothing() {
+        let host = host_with("a=/x,b=/y,c=/z", &[]);
+        host.answer(200, r#"{"/x":"vx-secret","/z":null}"#);
+        let lines = run_task(&host);
+        let error = failure(&lines);
+        assert!(
+            error.contains("no value for 2 of the 3 requested path(s): /y, /z"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_json_object_value_is_set_as_compact_json_and_its_leaves_registered() {
+        let host = host_with("cfg=/x", &[]);
+        host.answer(
+            200,
+            r#"{"/x":{"user": "app_user", "password": "hunter22"}}"#,
+        );
+        let lines = run_task(&host);
+        assert!(lines.contains(
+            &r#"##vso[task.setvariable variable=cfg;issecret=true;]{"user":"app_user","password":"hunter22"}"#.into()
+        ));
+        assert!(lines.contains(&"##vso[task.setsecret]hunter22".into()));
+        assert!(lines.contains(&"##vso[task.setsecret]app_user".into()));
+    }
+
+    #[test]
+    fn a_multi_line_value_is_base64_with_a_marker_variable() {
+        let host = host_with("tls_key=/x", &[]);
+        host.answer(200, r#"{"/x":"line-one\nline-two\n"}"#);
+        let lines = run_task(&host);
+        let encoded = multiline::base64(b"line-one\nline-two\n");
+        assert!(lines.contains(&format!(
+            "##vso[task.setvariable variable=tls_key;issecret=true;]{encoded}"
+        )));
+        assert!(lines.contains(&"##vso[task.setvariable variable=tls_key_ENCODING;]base64".into()));
+        assert!(lines.contains(&"##vso[task.setsecret]line-one".into()));
+    }
+
+    #[test]
+    fn an_encoding_marker_that_clashes_with_an_entry_fails_before_setting() {
+        let host = host_with("k=/x,K_encoding=/y", &[]);
+        host.answer(200, r#"{"/x":"a\nb","/y":"plain-value"}"#);
+        let error = failure(&run_task(&host)).to_string();
+        assert!(error.contains("'k_ENCODING'"), "{error}");
+    }
+
+    #[test]
+    fn options_reach_the_wire_with_their_json_types() {
+        let host = host_with(
+            "a=/x",
+            &[
+                ("INPUT_IGNORECACHE", "True"),
+                ("INPUT_ACCESSIBILITY", "personal"),
+                ("INPUT_VERSION", " 7 "),
+            ],
+        );
+        host.answer(200, r#"{"/x":"vx-secret"}"#);
+        run_task(&host);
+        let body = body(&host, 0);
+        assert_eq!(body["ignore-cache"], "true");
+        assert_eq!(body["accessibility"], "personal");
+        assert_eq!(body["version"], 7);
+    }
+
+    #[test]
+    fn a_bad_accessibility_or_version_fails_naming_the_input() {
+        let host = host_with("a=/x", &[("INPUT_ACCESSIBILITY", "public")]);
+        let lines = run_task(&host);
+        let error = failure(&lines);
+        assert!(
+            error.contains("'accessibility'") && error.contains("regular, personal or sharing")
+        );
+
+        let host = host_with("a=/x", &[("INPUT_VERSION", "-2")]);
+        let lines = run_task(&host);
+        assert!(failure(&lines).contains("'version'"));
+        assert!(host.requests().is_empty());
+    }
+
+    #[test]
+    fn a_grammar_error_fails_naming_secrets_paths_and_the_entry() {
+        let host = host_with("a=/x,oops", &[]);
+        let lines = run_task(&host);
+        let error = failure(&lines);
+        assert!(
+            error.starts_with("The input 'secretsPaths' is not valid: entry 2 ('oops')"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_unexpanded_token_variable_fails_explaining_the_step_name() {
+        let host = FakeHost::new(&[
+            ("INPUT_CONNECTEDSERVICENAME", ID),
+            (
+                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                "https://gw",
+            ),
+            ("INPUT_TOKEN", "$(Auth.akeylessToken)"),
+            ("INPUT_SECRETSPATHS", "a=/x"),
+        ]);
+        let lines = run_task(&host);
+        assert!(failure(&lines).contains("'$(Auth.akeylessToken)', a variable that does not exist"));
+    }
+
+    #[test]
+    fn a_refused_token_fails_with_a_hint() {
+        let host = host_with("a=/x", &[]);
+        host.answer(401, r#"{"error":"token expired"}"#);
+        let lines = run_task(&host);
+        let error = failure(&lines);
+        assert!(
+            error.contains("HTTP 401: token expired. The token was refused"),
+            "{error}"
+        );
+    }
+}

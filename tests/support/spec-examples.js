@@ -1,0 +1,40 @@
+'use strict';
+/**
+ * The pipeline steps of SPEC section 1, verbatim, for the tests and the demo. Only the
+ * connections' URLs and the secret values are the tests' own.
+ */
+
+/** Example 1: API key + static secrets. */
+const EXAMPLE_1 = [
+  {
+    task: 'akeyless-auth@0',
+    name: 'AkeylessAuth',
+    inputs: {
+      connectedServiceName: 'mge_prod',
+      'access-key': '${{ variables.AKEYLESS_ACCESS_KEY }}',
+    },
+  },
+  {
+    task: 'akeyless-get-secrets-value-task@0',
+    name: 'Fetch',
+    inputs: {
+      connectedServiceName: 'mge_prod',
+      token: '$(AkeylessAuth.akeylessToken)',
+      secretsPaths: 'api_key=/ai/agent/api-key,model_id=/ai/agent/model-id,endpoint_config=/ai/agent/config/endpoint',
+    },
+  },
+];
+
+/** Example 2: JWT (obtained by an earlier step) + static secrets. */
+const EXAMPLE_2 = [
+  {
+    task: 'akeyless-auth@0',
+    name: 'AkeylessAuth',
+    inputs: {
+      connectedServiceName: 'mge_prod_jwt',
+      jwt: '$(ENTRA_JWT)',
+    },
+  },
+];
+
+module.exports = { EXAMPLE_1, EXAMPLE_2 };
