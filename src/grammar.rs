@@ -1,11 +1,12 @@
-//! The list inputs: `secretsPaths` and the other `KEY=VALUE` lists.
+//! The list inputs: `secretsPaths`, `fields` and `args`.
 //!
 //! A list is entries separated by `,` or line breaks; blank entries (a trailing comma, an
-//! empty line) are ignored. In `secretsPaths` each entry is `VARIABLE=PATH`, split at the
-//! first `=` so a path may hold `=` (but not `,`), with whitespace around both parts trimmed.
-//! `VARIABLE` is a pipeline variable name: letters, digits, `_` and `.`, not starting or
-//! ending with `.`. Two entries may not set the same variable (names compare
-//! case-insensitively, as pipeline variables do); one path under two names is fetched once.
+//! empty line) are ignored. In `secretsPaths` and `fields` each entry is `VARIABLE=TARGET`
+//! (a secret path, or a JSON field path), split at the first `=` so a target may hold `=`
+//! (but not `,`), with whitespace around both parts trimmed. `VARIABLE` is a pipeline
+//! variable name: letters, digits, `_` and `.`, not starting or ending with `.`. Two entries
+//! may not set the same variable (names compare case-insensitively, as pipeline variables
+//! do); one secret path under two names is fetched once.
 //!
 //! Errors name the entry by its position among the non-blank entries and quote its text,
 //! which is a variable name and a path, never a secret.
@@ -16,7 +17,30 @@ use std::fmt;
 /// Prefixes of job variables the agent hides from later steps (any letter case).
 const RESERVED_PREFIXES: [&str; 5] = ["endpoint", "input", "secret", "path", "securefile"];
 
-const SECRETS_PATHS_EXAMPLE: &str = "api_key=/ai/agent/api-key";
+/// How `secretsPaths` entries look.
+pub const SECRETS_PATHS_FORM: EntryForm = EntryForm {
+    shape: "VARIABLE=PATH",
+    example: "api_key=/ai/agent/api-key",
+};
+
+/// How `fields` entries look.
+pub const FIELDS_FORM: EntryForm = EntryForm {
+    shape: "VARIABLE=json.path",
+    example: "password=secret.secretText",
+};
+
+/// How `args` entries look.
+pub const ARGS_FORM: EntryForm = EntryForm {
+    shape: "key=value",
+    example: "common_name=myapp.example.com",
+};
+
+/// The shape of a list's entries, quoted in errors so the author sees what would work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryForm {
+    pub shape: &'static str,
+    pub example: &'static str,
+}
 
 /// One non-blank entry of a list: its 1-based position and its trimmed text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,14 +62,14 @@ pub fn entries(list: &str) -> Vec<RawEntry<'_>> {
         .collect()
 }
 
-/// One `VARIABLE=PATH` entry of `secretsPaths`.
+/// One `VARIABLE=TARGET` entry: a variable to set from a secret path or a JSON field.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretEntry {
+pub struct Assignment {
     pub variable: String,
-    pub path: String,
+    pub target: String,
 }
 
-impl SecretEntry {
+impl Assignment {
     /// Whether the agent would hide a job variable of this name, so only the output
     /// variable `$(<step>.<name>)` can carry it.
     pub fn is_reserved(&self) -> bool {
@@ -56,7 +80,7 @@ impl SecretEntry {
 /// A parsed `secretsPaths`: the entries in order and the distinct paths to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretPaths {
-    pub entries: Vec<SecretEntry>,
+    pub entries: Vec<Assignment>,
     /// Each path once, in the order first named.
     pub unique_paths: Vec<String>,
 }
@@ -68,16 +92,16 @@ pub struct GrammarError {
     pub entry: String,
     pub problem: String,
     /// What a valid entry looks like.
-    pub example: &'static str,
+    pub form: EntryForm,
 }
 
 impl fmt::Display for GrammarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "entry {} ('{}') {}. Write each entry as VARIABLE=PATH, separated by commas or \
-             line breaks, e.g. {}",
-            self.position, self.entry, self.problem, self.example
+            "entry {} ('{}') {}. Write each entry as {}, separated by commas or line breaks, \
+             e.g. {}",
+            self.position, self.entry, self.problem, self.form.shape, self.form.example
         )
     }
 }
@@ -86,63 +110,92 @@ impl std::error::Error for GrammarError {}
 
 /// Parses `secretsPaths`. An empty list is an error: the task would have nothing to do.
 pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
-    let mut entries = Vec::new();
-    let mut variables_seen: Vec<(String, usize)> = Vec::new();
-    let mut paths_seen = HashSet::new();
-    let mut unique_paths = Vec::new();
-    for raw in entries_or_error(list)? {
-        let fail = |problem: String| GrammarError {
-            position: raw.position,
-            entry: raw.text.to_string(),
-            problem,
-            example: SECRETS_PATHS_EXAMPLE,
-        };
-        let (variable, path) = raw
-            .text
-            .split_once('=')
-            .ok_or_else(|| fail("has no '=' between the variable name and the path".into()))?;
-        let (variable, path) = (variable.trim(), path.trim());
-        if variable.is_empty() {
-            return Err(fail("has no variable name before '='".into()));
-        }
-        if path.is_empty() {
-            return Err(fail("has no path after '='".into()));
-        }
-        if let Some(problem) = variable_name_problem(variable) {
-            return Err(fail(problem));
-        }
-        let folded = variable.to_lowercase();
-        if let Some((_, first)) = variables_seen.iter().find(|(name, _)| *name == folded) {
-            return Err(fail(format!(
-                "sets the variable '{variable}' again (entry {first} already does)"
-            )));
-        }
-        variables_seen.push((folded, raw.position));
-        if paths_seen.insert(path.to_string()) {
-            unique_paths.push(path.to_string());
-        }
-        entries.push(SecretEntry {
-            variable: variable.to_string(),
-            path: path.to_string(),
+    let entries = parse_assignments(list, SECRETS_PATHS_FORM)?;
+    if entries.is_empty() {
+        return Err(GrammarError {
+            position: 1,
+            entry: String::new(),
+            problem: "is missing: the list is empty".into(),
+            form: SECRETS_PATHS_FORM,
         });
     }
+    let mut paths_seen = HashSet::new();
+    let unique_paths = entries
+        .iter()
+        .filter(|entry| paths_seen.insert(entry.target.as_str()))
+        .map(|entry| entry.target.clone())
+        .collect();
     Ok(SecretPaths {
         entries,
         unique_paths,
     })
 }
 
-fn entries_or_error(list: &str) -> Result<Vec<RawEntry<'_>>, GrammarError> {
-    let found = entries(list);
-    if found.is_empty() {
-        return Err(GrammarError {
-            position: 1,
-            entry: String::new(),
-            problem: "is missing: the list is empty".into(),
-            example: SECRETS_PATHS_EXAMPLE,
+/// Parses a list of `VARIABLE=TARGET` entries written in `form`.
+pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>, GrammarError> {
+    let mut assignments: Vec<Assignment> = Vec::new();
+    for raw in entries(list) {
+        let (variable, target) = split_entry(raw, form, "variable name")?;
+        let fail = |problem: String| error_at(raw, form, problem);
+        if let Some(problem) = variable_name_problem(variable) {
+            return Err(fail(problem));
+        }
+        if let Some(first) = assignments
+            .iter()
+            .position(|a| a.variable.eq_ignore_ascii_case(variable))
+        {
+            return Err(fail(format!(
+                "sets the variable '{variable}' again (entry {} already does)",
+                first + 1
+            )));
+        }
+        assignments.push(Assignment {
+            variable: variable.to_string(),
+            target: target.to_string(),
         });
     }
-    Ok(found)
+    Ok(assignments)
+}
+
+/// Parses `args`: `key=value` entries, passed on as the trimmed entry texts.
+pub fn parse_args(list: &str) -> Result<Vec<String>, GrammarError> {
+    entries(list)
+        .into_iter()
+        .map(|raw| split_entry(raw, ARGS_FORM, "key").map(|_| raw.text.to_string()))
+        .collect()
+}
+
+/// Splits an entry at its first `=` into two trimmed, non-empty parts.
+fn split_entry<'a>(
+    raw: RawEntry<'a>,
+    form: EntryForm,
+    left_name: &str,
+) -> Result<(&'a str, &'a str), GrammarError> {
+    let (left, right) = raw
+        .text
+        .split_once('=')
+        .ok_or_else(|| error_at(raw, form, "has no '='".into()))?;
+    let (left, right) = (left.trim(), right.trim());
+    if left.is_empty() {
+        return Err(error_at(
+            raw,
+            form,
+            format!("has no {left_name} before '='"),
+        ));
+    }
+    if right.is_empty() {
+        return Err(error_at(raw, form, "has nothing after '='".into()));
+    }
+    Ok((left, right))
+}
+
+fn error_at(raw: RawEntry<'_>, form: EntryForm, problem: String) -> GrammarError {
+    GrammarError {
+        position: raw.position,
+        entry: raw.text.to_string(),
+        problem,
+        form,
+    }
 }
 
 /// Why `name` is not a usable pipeline variable name, if it is not.
@@ -178,7 +231,7 @@ mod tests {
             .unwrap()
             .entries
             .into_iter()
-            .map(|e| (e.variable, e.path))
+            .map(|e| (e.variable, e.target))
             .collect()
     }
 
@@ -260,9 +313,8 @@ mod tests {
         assert_eq!(error.entry, "/just/a/path");
         assert_eq!(
             error.to_string(),
-            "entry 2 ('/just/a/path') has no '=' between the variable name and the path. \
-             Write each entry as VARIABLE=PATH, separated by commas or line breaks, e.g. \
-             api_key=/ai/agent/api-key"
+            "entry 2 ('/just/a/path') has no '='. Write each entry as VARIABLE=PATH, separated \
+             by commas or line breaks, e.g. api_key=/ai/agent/api-key"
         );
     }
 
@@ -278,7 +330,7 @@ mod tests {
 
     #[test]
     fn an_entry_without_a_path_is_rejected() {
-        assert!(error("a= ").problem.contains("no path"));
+        assert!(error("a= ").problem.contains("nothing after '='"));
     }
 
     #[test]
@@ -332,6 +384,40 @@ mod tests {
     fn a_reserved_name_is_accepted_and_marked() {
         let parsed = parse_secret_paths("endpoint_config=/ai/agent/config/endpoint").unwrap();
         assert!(parsed.entries[0].is_reserved());
+    }
+
+    #[test]
+    fn fields_use_the_same_grammar_and_name_their_own_form() {
+        let fields = parse_assignments(
+            "user = secret.displayName,\npw=value.payload.key",
+            FIELDS_FORM,
+        )
+        .unwrap();
+        assert_eq!(fields[0].target, "secret.displayName");
+        assert_eq!(fields[1].variable, "pw");
+        let error = parse_assignments("user", FIELDS_FORM).unwrap_err();
+        assert!(error.to_string().contains("VARIABLE=json.path"), "{error}");
+        assert_eq!(parse_assignments(" , ", FIELDS_FORM), Ok(vec![]));
+    }
+
+    #[test]
+    fn args_are_key_value_entries_split_on_commas_and_line_breaks() {
+        assert_eq!(
+            parse_args("common_name=app.example.com, ttl=30\nalt=a=b,"),
+            Ok(vec![
+                "common_name=app.example.com".to_string(),
+                "ttl=30".to_string(),
+                "alt=a=b".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn an_arg_without_a_key_or_equals_is_rejected() {
+        let error = parse_args("a=1,novalue").unwrap_err();
+        assert_eq!(error.position, 2);
+        assert!(error.to_string().contains("key=value"), "{error}");
+        assert!(parse_args("=1").unwrap_err().problem.contains("no key"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline } = require('./support/agent');
-const { EXAMPLE_1, EXAMPLE_2 } = require('./support/spec-examples');
+const { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 } = require('./support/spec-examples');
 
 const ACCESS_ID = 'p-demo00000001a1';
 const JWT_ACCESS_ID = 'p-demo000001o1';
@@ -19,9 +19,23 @@ const SAMPLE_SECRETS = {
   '/ai/agent/config/endpoint': 'https://inference.demo.example/v1',
 };
 
+const SAMPLE_DYNAMIC_SECRETS = {
+  '/dynamic/postgres/credentials': {
+    id: '{"secret_name":"tmp.p-demo.AbCdE","secret_key_id":"3f1c0d2e-demo"}',
+    secret: { displayName: 'tmp.p-demo.AbCdE', secretText: 'demo-secret-text-9a7c0e2d' },
+    ttl_in_minutes: '60',
+  },
+};
+const SAMPLE_ROTATED_SECRETS = {
+  '/rotated/pgsql/password': { username: 'demo_app_user', password: 'demo-rotated-pw-5b1e' },
+};
+
+const [AUTH_STEP] = EXAMPLE_1;
 const RUNS = [
   { title: 'SPEC example 1: API key + static secrets', steps: EXAMPLE_1 },
   { title: 'SPEC example 2: JWT', steps: EXAMPLE_2 },
+  { title: 'SPEC example 3: dynamic secret', steps: [AUTH_STEP, ...EXAMPLE_3] },
+  { title: 'SPEC example 4: rotated secret', steps: [AUTH_STEP, ...EXAMPLE_4] },
 ];
 
 async function main() {
@@ -29,6 +43,8 @@ async function main() {
     accessKeys: { [ACCESS_ID]: ACCESS_KEY },
     jwts: { [JWT_ACCESS_ID]: [ENTRA_JWT] },
     secrets: SAMPLE_SECRETS,
+    dynamicSecrets: SAMPLE_DYNAMIC_SECRETS,
+    rotatedSecrets: SAMPLE_ROTATED_SECRETS,
   }).start();
   let failed = false;
   try {

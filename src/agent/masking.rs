@@ -3,9 +3,11 @@
 //! The agent masks each registered string literally, line by line, so a multi-line value is
 //! only masked through its lines, and a JSON value's fields only through their own values
 //! (a script that parses the JSON prints fields, not the whole document). So the whole value,
-//! each line, and each string leaf of a JSON value are registered. Leaves shorter than
-//! [`SHORT_LEAF`] characters are registered only under a key that looks like a credential:
-//! masking every `"60"` of `ttl_in_minutes` would blank unrelated numbers all over the log.
+//! each line, and each string leaf of a JSON value are registered, and a leaf that itself
+//! holds JSON (a dynamic secret's `id`, a rotated secret's `payload`) is walked in turn.
+//! Leaves shorter than [`SHORT_LEAF`] characters are registered only under a key that looks
+//! like a credential: masking every `"60"` of `ttl_in_minutes` would blank unrelated
+//! numbers all over the log.
 
 use serde_json::Value;
 
@@ -29,40 +31,50 @@ const CREDENTIAL_KEY_FRAGMENTS: [&str; 10] = [
 /// The strings to register for `value`, whole value first, without duplicates or blanks.
 pub fn strings_to_register(value: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut add = |text: &str| {
-        if !text.trim().is_empty() && !found.iter().any(|f| f == text) {
-            found.push(text.to_string());
-        }
-    };
-    add(value);
-    if value.contains(['\n', '\r']) {
-        value.lines().map(str::trim).for_each(&mut add);
-    }
-    if let Ok(json @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(value) {
-        let mut leaves = Vec::new();
-        collect_leaves(&json, None, &mut leaves);
-        leaves.iter().for_each(|leaf| add(leaf));
-    }
+    add_text(value, &mut found);
     found
 }
 
-/// Gathers the string leaves (and numbers under credential keys) worth registering.
-fn collect_leaves(value: &Value, key: Option<&str>, leaves: &mut Vec<String>) {
+/// Adds a text, its lines, and the leaves of the JSON it holds, if any.
+fn add_text(text: &str, found: &mut Vec<String>) {
+    add(text, found);
+    if text.contains(['\n', '\r']) {
+        text.lines().for_each(|line| add(line.trim(), found));
+    }
+    if let Some(json) = parse_structure(text) {
+        add_leaves(&json, None, found);
+    }
+}
+
+fn add(text: &str, found: &mut Vec<String>) {
+    if !text.trim().is_empty() && !found.iter().any(|f| f == text) {
+        found.push(text.to_string());
+    }
+}
+
+/// `text` as a JSON object or array; `None` for anything else, JSON scalars included.
+pub fn parse_structure(text: &str) -> Option<Value> {
+    match serde_json::from_str(text) {
+        Ok(json @ (Value::Object(_) | Value::Array(_))) => Some(json),
+        _ => None,
+    }
+}
+
+/// Adds the string leaves (and numbers under credential keys) worth registering.
+fn add_leaves(value: &Value, key: Option<&str>, found: &mut Vec<String>) {
     let credential = key.is_some_and(looks_like_credential);
     match value {
         Value::String(text) if text.chars().count() >= SHORT_LEAF || credential => {
-            leaves.push(text.clone());
+            add_text(text, found);
         }
-        Value::Number(number) if credential => leaves.push(number.to_string()),
+        Value::Number(number) if credential => add(&number.to_string(), found),
         Value::Object(fields) => {
             for (name, field) in fields {
-                collect_leaves(field, Some(name), leaves);
+                add_leaves(field, Some(name), found);
             }
         }
         // Items of an array inherit the array's key: `"keys": ["k1", "k2"]`.
-        Value::Array(items) => items
-            .iter()
-            .for_each(|item| collect_leaves(item, key, leaves)),
+        Value::Array(items) => items.iter().for_each(|item| add_leaves(item, key, found)),
         _ => {}
     }
 }
@@ -117,6 +129,24 @@ mod tests {
         let registered = strings_to_register(r#"{"password":123456,"port":5432}"#);
         assert!(registered.contains(&"123456".to_string()));
         assert!(!registered.contains(&"5432".to_string()));
+    }
+
+    #[test]
+    fn leaves_inside_json_in_string_fields_are_registered() {
+        let value = r#"{"id":"{\"secret_name\":\"tmp.p-xxxx.AbCdE\",\"secret_key_id\":\"5f1c-77aa\"}","ttl_in_minutes":"60"}"#;
+        let registered = strings_to_register(value);
+        assert!(
+            registered.contains(&"tmp.p-xxxx.AbCdE".to_string()),
+            "{registered:?}"
+        );
+        assert!(registered.contains(&"5f1c-77aa".to_string()));
+        assert!(!registered.contains(&"60".to_string()));
+    }
+
+    #[test]
+    fn lines_of_a_multi_line_leaf_are_registered() {
+        let value = r#"{"private_key":"-----BEGIN KEY-----\nMIIEsecretline\n-----END KEY-----"}"#;
+        assert!(strings_to_register(value).contains(&"MIIEsecretline".to_string()));
     }
 
     #[test]

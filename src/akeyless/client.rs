@@ -18,14 +18,19 @@ pub const CLIENT_TYPE: &str = "Azure-DevOps-Extension";
 /// The extension version sent with every request.
 pub const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// How long a response may take (SPEC section 5).
-const RESPONSE_TIMEOUT_MS: u64 = 20_000;
+/// How long a response may take unless the operation says otherwise (SPEC section 5).
+pub const RESPONSE_TIMEOUT_MS: u64 = 20_000;
 
 /// One Akeyless API operation: the request body, its path, and the response it yields.
 pub trait Operation: Serialize {
     /// The path after the base URL, such as `/auth`.
     const PATH: &'static str;
     type Response: DeserializeOwned;
+
+    /// How long to wait for the response.
+    fn response_timeout_ms(&self) -> u64 {
+        RESPONSE_TIMEOUT_MS
+    }
 }
 
 /// An Akeyless client bound to one base URL.
@@ -44,6 +49,7 @@ impl<'a, H: Host> Client<'a, H> {
     /// Sends `operation` and decodes its successful response.
     pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Response, ApiError> {
         let url = self.base.join(O::PATH);
+        let timeout_ms = operation.response_timeout_ms();
         let request = HttpRequest {
             method: "POST".to_string(),
             url: url.clone(),
@@ -57,7 +63,7 @@ impl<'a, H: Host> Client<'a, H> {
                 ),
             ],
             body: serde_json::to_string(operation).unwrap_or_default(),
-            timeout_ms: RESPONSE_TIMEOUT_MS,
+            timeout_ms,
         };
         let started = self.host.now_ms();
         let outcome = self.host.http(&request).await;
@@ -72,7 +78,7 @@ impl<'a, H: Host> Client<'a, H> {
                 return Err(ApiError::Transport {
                     url,
                     error,
-                    timeout_ms: RESPONSE_TIMEOUT_MS,
+                    timeout_ms,
                 });
             }
         };

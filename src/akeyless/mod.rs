@@ -7,7 +7,9 @@
 pub mod auth;
 pub mod base_url;
 pub mod client;
+pub mod dynamic_secret;
 pub mod error;
+pub mod rotated_secret;
 pub mod secret_value;
 
 pub use base_url::BaseUrl;

@@ -1,23 +1,19 @@
 //! Task `akeyless-get-secrets-value-task`: static secrets into secret pipeline variables.
 //!
-//! Every path in `secretsPaths` is fetched before any variable is set, and every value is
-//! registered with the masker before the first variable is set, so the step sets all its
-//! variables or none and nothing can print a value unmasked. Each variable is set twice: as an
-//! output (`$(<step>.<name>)`) and as a job variable (`$(<name>)`), except for names the agent
-//! hides from later steps, which get the output only and a warning.
+//! Every path in `secretsPaths` is fetched before any variable is set, so the step sets all
+//! its variables or none; `tasks::delivery` then registers and sets them.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
-use crate::agent::{masking, Agent, InputError, VariableKind};
+use crate::agent::{Agent, InputError};
 use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
 use crate::akeyless::{BaseUrl, Client};
-use crate::grammar::{self, SecretEntry};
+use crate::grammar;
 use crate::host::Host;
 use crate::tasks::{
-    explain_refused_token, token_input, version_input, TaskError, CONNECTION_INPUT,
+    delivery, explain_refused_token, token_input, version_input, TaskError, CONNECTION_INPUT,
 };
 
 pub const TASK_NAME: &str = "akeyless-get-secrets-value-task";
@@ -31,14 +27,6 @@ const ACCESSIBILITY_INPUT: &str = "accessibility";
 /// 20 s response limit. 100 paths keep even long paths and large values well inside those
 /// limits, while 1,000 secrets still cost only ten round trips.
 const NAMES_PER_REQUEST: usize = 100;
-
-/// One variable as it will be set.
-struct Delivery<'a> {
-    entry: &'a SecretEntry,
-    /// The value as set: the secret itself, or its base64 form when it has line breaks.
-    value: String,
-    encoded: bool,
-}
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
@@ -68,19 +56,15 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         reply.extend(client.call(&request).await.map_err(explain_refused_token)?);
     }
     let values = values_by_path(&paths.unique_paths, &reply)?;
-    let deliveries = plan_deliveries(&paths.entries, &values)?;
-
-    for path in &paths.unique_paths {
-        for secret in masking::strings_to_register(&values[path.as_str()]) {
-            agent.register_secret(&secret);
-        }
-    }
-    for delivery in &deliveries {
-        explain(agent, delivery, &values[delivery.entry.path.as_str()]);
-    }
-    for delivery in &deliveries {
-        set_variables(agent, delivery);
-    }
+    let per_entry = paths
+        .entries
+        .iter()
+        .map(|entry| values[entry.target.as_str()].clone())
+        .collect();
+    delivery::deliver(
+        agent,
+        &delivery::plan(PATHS_INPUT, &paths.entries, per_entry)?,
+    );
     let names: Vec<&str> = paths.entries.iter().map(|e| e.variable.as_str()).collect();
     Ok(format!(
         "Set {} secret variable(s) from Akeyless: {}.",
@@ -135,84 +119,10 @@ fn values_by_path<'a>(
     Ok(values)
 }
 
-/// How each entry is delivered; fails if an encoding marker would overwrite another entry.
-fn plan_deliveries<'a>(
-    entries: &'a [SecretEntry],
-    values: &HashMap<&str, String>,
-) -> Result<Vec<Delivery<'a>>, TaskError> {
-    let mut deliveries = Vec::new();
-    for entry in entries {
-        let raw = &values[entry.path.as_str()];
-        let encoded = multiline::needs_encoding(raw);
-        if encoded {
-            let marker = format!("{}{ENCODING_SUFFIX}", entry.variable);
-            if let Some(clash) = entries
-                .iter()
-                .find(|other| other.variable.eq_ignore_ascii_case(&marker))
-            {
-                return Err(TaskError::Message(format!(
-                    "The secret for '{}' has line breaks, so it is delivered base64-encoded with \
-                     the marker variable '{marker}', but secretsPaths also sets '{}'. Rename one \
-                     of them. No variable was set.",
-                    entry.variable, clash.variable
-                )));
-            }
-        }
-        deliveries.push(Delivery {
-            entry,
-            value: if encoded {
-                multiline::base64(raw.as_bytes())
-            } else {
-                raw.clone()
-            },
-            encoded,
-        });
-    }
-    Ok(deliveries)
-}
-
-/// Tells the author about a delivery that differs from the plain case.
-fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, raw: &str) {
-    let name = &delivery.entry.variable;
-    if delivery.entry.is_reserved() {
-        agent.warning(&format!(
-            "The variable name '{name}' starts with a prefix the agent reserves (endpoint, \
-             input, secret, path, securefile), so it is set only as the output variable \
-             $(<step name>.{name}); $({name}) would not work."
-        ));
-    }
-    if delivery.encoded {
-        agent.info(&format!(
-            "'{name}' holds line breaks, so it is delivered base64-encoded and \
-             {name}{ENCODING_SUFFIX} is set to {BASE64}; decode it with base64 -d."
-        ));
-    }
-    if raw.is_empty() {
-        agent.info(&format!(
-            "'{name}' is empty in Akeyless; the variable is set to an empty value."
-        ));
-    }
-}
-
-fn set_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
-    let name = &delivery.entry.variable;
-    let job_variable_too = !delivery.entry.is_reserved();
-    agent.set_variable(name, &delivery.value, VariableKind::SECRET_OUTPUT);
-    if job_variable_too {
-        agent.set_variable(name, &delivery.value, VariableKind::SECRET_JOB);
-    }
-    if delivery.encoded {
-        let marker = format!("{name}{ENCODING_SUFFIX}");
-        agent.set_variable(&marker, BASE64, VariableKind::PLAIN_OUTPUT);
-        if job_variable_too {
-            agent.set_variable(&marker, BASE64, VariableKind::PLAIN_JOB);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::multiline;
     use crate::host::fake::{block_on, FakeHost};
     use crate::tasks;
 

@@ -4,7 +4,12 @@
 //! task with exactly one `task.complete`, succeeded with a summary or failed with one error.
 
 pub mod auth;
+pub mod delivery;
+pub mod fields;
+pub mod get_dynamic;
+pub mod get_rotated;
 pub mod get_secrets;
+pub mod json_output;
 
 use std::fmt;
 
@@ -16,6 +21,8 @@ use crate::host::Host;
 pub const CONNECTION_INPUT: &str = "connectedServiceName";
 /// The input of the get tasks that carries the token of an `akeyless-auth` step.
 pub const TOKEN_INPUT: &str = "token";
+/// The item name input of the dynamic and rotated secret tasks.
+pub const NAME_INPUT: &str = "name";
 /// The optional item version input of the static and rotated secret tasks.
 pub const VERSION_INPUT: &str = "version";
 
@@ -68,6 +75,11 @@ pub fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     Ok(token)
 }
 
+/// An optional free-text input, trimmed; `None` when empty.
+pub fn optional_text_input<H: Host>(agent: &Agent<'_, H>, name: &str) -> Option<String> {
+    agent.input(name).map(|value| value.trim().to_string())
+}
+
 /// The optional `version` input: an item version, a whole number from 1 up. (Akeyless reads
 /// a negative number as "the last N versions", which returns a different shape.)
 pub fn version_input<H: Host>(agent: &Agent<'_, H>) -> Result<Option<u32>, TaskError> {
@@ -109,6 +121,8 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
     let outcome = match task_name {
         auth::TASK_NAME => auth::run(&agent).await,
         get_secrets::TASK_NAME => get_secrets::run(&agent).await,
+        get_dynamic::TASK_NAME => get_dynamic::run(&agent).await,
+        get_rotated::TASK_NAME => get_rotated::run(&agent).await,
         other => Err(TaskError::Message(format!(
             "This extension has no task named '{other}'."
         ))),

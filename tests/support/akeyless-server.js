@@ -72,14 +72,15 @@ class AkeylessServer {
 
   /**
    * Every secret this server holds or handed out, in the forms a leak could take: tokens,
-   * whole values, their lines and their JSON string leaves. Lines and leaves shorter than
-   * six characters are left out: they are not secrets on their own (`}`, `"60"`).
+   * whole values, their lines and their JSON leaves (see `forms`).
    */
   * sensitiveValues() {
     yield* this.tokens;
+    // A wrapped dynamic reply's `error` is the producer's explanation, meant to be shown.
+    const dynamicCredentials = Object.values(this.dynamicSecrets).map(({ error, ...credentials }) => credentials);
     const values = [
       ...Object.values(this.secrets),
-      ...Object.values(this.dynamicSecrets),
+      ...dynamicCredentials,
       ...Object.values(this.rotatedSecrets),
     ];
     for (const value of values) yield* forms(value);
@@ -211,10 +212,13 @@ class AkeylessServer {
   }
 }
 
-/** A value, its lines, and (for JSON) its string leaves, each at least six characters. */
-function* forms(value) {
+/**
+ * A value, its lines, and (for JSON, also JSON held in strings) its leaves. Lines and leaves
+ * shorter than six characters are left out: they are not secrets on their own (`}`, `"60"`).
+ */
+function* forms(value, leaf = false) {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (text.trim()) yield text;
+  if (text.trim().length >= (leaf ? 6 : 1)) yield text;
   for (const line of text.split(/\r?\n/)) if (line.trim().length >= 6) yield line.trim();
   let parsed = value;
   if (typeof value === 'string') {
@@ -225,9 +229,8 @@ function* forms(value) {
     }
   }
   if (typeof parsed === 'object' && parsed !== null) {
-    for (const leaf of Object.values(parsed)) {
-      if (typeof leaf === 'string' && leaf.length >= 6) yield leaf;
-      else if (typeof leaf === 'object' && leaf !== null) yield* forms(leaf);
+    for (const field of Object.values(parsed)) {
+      if (typeof field === 'string' || (typeof field === 'object' && field !== null)) yield* forms(field, true);
     }
   }
 }

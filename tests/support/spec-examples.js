@@ -37,4 +37,31 @@ const EXAMPLE_2 = [
   },
 ];
 
-module.exports = { EXAMPLE_1, EXAMPLE_2 };
+/** Example 3: dynamic secret; the script reads .secret.displayName, .secret.secretText, .ttl_in_minutes. */
+const EXAMPLE_3 = [
+  {
+    task: 'akeyless-get-dynamic-secret-value-task@0',
+    name: 'DbDynamicSecret',
+    inputs: {
+      connectedServiceName: 'mge_prod',
+      token: '$(AkeylessAuth.akeylessToken)',
+      name: '/dynamic/postgres/credentials',
+      timeout: 30,
+    },
+  },
+];
+
+/** Example 4: rotated secret; the script reads .value.username and .value.password. */
+const EXAMPLE_4 = [
+  {
+    task: 'akeyless-get-rotated-secret-value-task@0',
+    name: 'DbRotatedSecret',
+    inputs: {
+      connectedServiceName: 'mge_prod',
+      token: '$(AkeylessAuth.akeylessToken)',
+      name: '/rotated/pgsql/password',
+    },
+  },
+];
+
+module.exports = { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 };

@@ -1,0 +1,192 @@
+//! Task `akeyless-get-dynamic-secret-value-task`: credentials minted by a dynamic secret
+//! producer, as the secret output `dynamicSecretValue` (compact JSON) and optional `fields`.
+
+use crate::agent::{Agent, InputError};
+use crate::akeyless::dynamic_secret::{self, GetDynamicSecretValue};
+use crate::akeyless::{BaseUrl, Client};
+use crate::grammar;
+use crate::host::Host;
+use crate::tasks::{
+    explain_refused_token, fields, json_output, optional_text_input, token_input, TaskError,
+    CONNECTION_INPUT, NAME_INPUT,
+};
+
+pub const TASK_NAME: &str = "akeyless-get-dynamic-secret-value-task";
+pub const OUTPUT: &str = "dynamicSecretValue";
+const TARGET_INPUT: &str = "target";
+const TIMEOUT_INPUT: &str = "timeout";
+const ARGS_INPUT: &str = "args";
+const HOST_INPUT: &str = "host";
+
+/// The producer's timeout when `timeout` is empty, as the API's own default.
+const DEFAULT_TIMEOUT_SECONDS: u64 = 15;
+/// A longer wait would hold the agent for no good reason; producers answer in seconds.
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+
+pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+    let endpoint = agent.endpoint(CONNECTION_INPUT)?;
+    let token = token_input(agent)?;
+    let name = agent.required_input(NAME_INPUT)?.trim().to_string();
+    let target = optional_text_input(agent, TARGET_INPUT);
+    let timeout = timeout_input(agent)?;
+    let args = match agent.input(ARGS_INPUT) {
+        Some(list) => grammar::parse_args(&list).map_err(|error| InputError::Invalid {
+            input: ARGS_INPUT.to_string(),
+            problem: error.to_string(),
+        })?,
+        None => Vec::new(),
+    };
+    let target_host = optional_text_input(agent, HOST_INPUT);
+    let field_list = fields::read(agent, OUTPUT)?;
+    let base = BaseUrl::parse(&endpoint.url)?;
+
+    agent.info(&format!(
+        "Requesting the dynamic secret '{name}' from Akeyless (the producer may take up to \
+         {timeout} s)."
+    ));
+    let debug = |line: &str| agent.debug(line);
+    let client = Client::new(agent.host(), base, &debug);
+    let request = GetDynamicSecretValue {
+        name: &name,
+        token: &token,
+        target: target.as_deref(),
+        timeout,
+        args: &args,
+        host: target_host.as_deref(),
+        json: true,
+    };
+    let reply = client.call(&request).await.map_err(explain_refused_token)?;
+    let credentials = dynamic_secret::normalise(reply).map_err(|error| {
+        TaskError::Message(format!(
+            "Akeyless could not produce the dynamic secret '{name}': {error}. No variable was \
+             set."
+        ))
+    })?;
+    json_output::publish(agent, OUTPUT, &credentials.into(), &field_list)?;
+    Ok(format!(
+        "Fetched the dynamic secret '{name}' into the secret output variable {OUTPUT}{}.",
+        json_output::fields_summary(field_list.len())
+    ))
+}
+
+/// `timeout`: whole seconds from 1 to [`MAX_TIMEOUT_SECONDS`]; empty means the default.
+fn timeout_input<H: Host>(agent: &Agent<'_, H>) -> Result<u64, TaskError> {
+    let Some(text) = agent.input(TIMEOUT_INPUT) else {
+        return Ok(DEFAULT_TIMEOUT_SECONDS);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(seconds) if (1..=MAX_TIMEOUT_SECONDS).contains(&seconds) => Ok(seconds),
+        _ => Err(InputError::Invalid {
+            input: TIMEOUT_INPUT.to_string(),
+            problem: format!(
+                "it is '{}'; give the seconds the producer may take, a whole number from 1 to \
+                 {MAX_TIMEOUT_SECONDS} (default {DEFAULT_TIMEOUT_SECONDS}).",
+                text.trim()
+            ),
+        }
+        .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::host::fake::{block_on, FakeHost};
+    use crate::tasks;
+
+    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    fn host_with(extra: &[(&str, &str)]) -> FakeHost {
+        let mut env = vec![
+            ("INPUT_CONNECTEDSERVICENAME", ID),
+            (
+                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                "https://api.akeyless.io",
+            ),
+            ("INPUT_TOKEN", "t-token-1234"),
+            ("INPUT_NAME", "/dynamic/pg"),
+        ];
+        env.extend_from_slice(extra);
+        FakeHost::new(&env)
+    }
+
+    fn run_task(host: &FakeHost) -> Vec<String> {
+        block_on(tasks::run(TASK_NAME, host));
+        host.lines()
+    }
+
+    fn output_of(lines: &[String]) -> Value {
+        let prefix =
+            "##vso[task.setvariable variable=dynamicSecretValue;issecret=true;isoutput=true;]";
+        let json = lines.iter().find_map(|l| l.strip_prefix(prefix)).unwrap();
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_reach_the_wire_and_the_http_timeout_exceeds_the_producers() {
+        let host = host_with(&[]);
+        host.answer(200, r#"{"user":"tmp_1","password":"pw-123456"}"#);
+        run_task(&host);
+        let request = &host.requests()[0];
+        assert_eq!(
+            request.url,
+            "https://api.akeyless.io/get-dynamic-secret-value"
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&request.body).unwrap(),
+            serde_json::json!({"name":"/dynamic/pg","token":"t-token-1234","timeout":15,"json":true})
+        );
+        assert_eq!(request.timeout_ms, 25_000);
+    }
+
+    #[test]
+    fn the_wrapped_form_is_published_as_the_inner_object() {
+        let host = host_with(&[]);
+        host.answer(
+            200,
+            r#"{"value":"{\"user\":\"tmp_1\",\"password\":\"pw-123456\"}","error":""}"#,
+        );
+        let lines = run_task(&host);
+        assert_eq!(
+            output_of(&lines),
+            serde_json::json!({"user":"tmp_1","password":"pw-123456"})
+        );
+    }
+
+    #[test]
+    fn a_producer_error_fails_quoting_it() {
+        let host = host_with(&[]);
+        host.answer(200, r#"{"value":"","error":"target unreachable"}"#);
+        let lines = run_task(&host);
+        assert!(lines.iter().any(|l| l.contains(
+            "could not produce the dynamic secret '/dynamic/pg': the producer reported: target unreachable."
+        )));
+        assert!(!lines.iter().any(|l| l.contains("task.setvariable")));
+    }
+
+    #[test]
+    fn a_bad_timeout_fails_naming_the_input() {
+        for bad in ["0", "abc", "601", "1.5"] {
+            let host = host_with(&[("INPUT_TIMEOUT", bad)]);
+            let lines = run_task(&host);
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains("The input 'timeout' is not valid")),
+                "{bad}"
+            );
+            assert!(host.requests().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_field_naming_the_output_is_refused() {
+        let host = host_with(&[("INPUT_FIELDS", "dynamicsecretvalue=user")]);
+        let lines = run_task(&host);
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("the task's own output variable")));
+    }
+}

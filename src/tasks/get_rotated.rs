@@ -1,0 +1,99 @@
+//! Task `akeyless-get-rotated-secret-value-task`: the current value of a rotated secret, as
+//! the secret output `rotatedSecretValue` (the whole reply as compact JSON, so
+//! `.value.username` works) and optional `fields`.
+
+use serde_json::Value;
+
+use crate::agent::Agent;
+use crate::akeyless::rotated_secret::GetRotatedSecretValue;
+use crate::akeyless::{BaseUrl, Client};
+use crate::host::Host;
+use crate::tasks::{
+    explain_refused_token, fields, json_output, optional_text_input, token_input, version_input,
+    TaskError, CONNECTION_INPUT, NAME_INPUT,
+};
+
+pub const TASK_NAME: &str = "akeyless-get-rotated-secret-value-task";
+pub const OUTPUT: &str = "rotatedSecretValue";
+const IGNORE_CACHE_INPUT: &str = "ignoreCache";
+const HOST_INPUT: &str = "host";
+
+pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+    let endpoint = agent.endpoint(CONNECTION_INPUT)?;
+    let token = token_input(agent)?;
+    let name = agent.required_input(NAME_INPUT)?.trim().to_string();
+    let ignore_cache = agent.bool_input(IGNORE_CACHE_INPUT);
+    let version = version_input(agent)?;
+    let target_host = optional_text_input(agent, HOST_INPUT);
+    let field_list = fields::read(agent, OUTPUT)?;
+    let base = BaseUrl::parse(&endpoint.url)?;
+
+    agent.info(&format!(
+        "Fetching the rotated secret '{name}' from Akeyless."
+    ));
+    let debug = |line: &str| agent.debug(line);
+    let client = Client::new(agent.host(), base, &debug);
+    let request =
+        GetRotatedSecretValue::new(&name, &token, ignore_cache, version, target_host.as_deref());
+    let reply = client.call(&request).await.map_err(explain_refused_token)?;
+    if reply.get("value").is_none_or(Value::is_null) {
+        return Err(TaskError::Message(format!(
+            "Akeyless answered for the rotated secret '{name}' without a value. No variable was \
+             set."
+        )));
+    }
+    json_output::publish(agent, OUTPUT, &reply.into(), &field_list)?;
+    Ok(format!(
+        "Fetched the rotated secret '{name}' into the secret output variable {OUTPUT}{}.",
+        json_output::fields_summary(field_list.len())
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fake::{block_on, FakeHost};
+    use crate::tasks;
+
+    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    fn host_with(extra: &[(&str, &str)]) -> FakeHost {
+        let mut env = vec![
+            ("INPUT_CONNECTEDSERVICENAME", ID),
+            (
+                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                "https://api.akeyless.io",
+            ),
+            ("INPUT_TOKEN", "t-token-1234"),
+            ("INPUT_NAME", "/rotated/pg"),
+        ];
+        env.extend_from_slice(extra);
+        FakeHost::new(&env)
+    }
+
+    #[test]
+    fn the_request_sends_names_as_a_string_and_publishes_the_whole_reply() {
+        let host = host_with(&[("INPUT_HOST", "db1")]);
+        host.answer(
+            200,
+            r#"{"value":{"username":"app_user","password":"pw-998877"}}"#,
+        );
+        block_on(tasks::run(TASK_NAME, &host));
+        assert_eq!(
+            serde_json::from_str::<Value>(&host.requests()[0].body).unwrap(),
+            serde_json::json!({"names":"/rotated/pg","token":"t-token-1234","ignore-cache":"false","host":"db1"})
+        );
+        assert!(host.lines().contains(
+            &r#"##vso[task.setvariable variable=rotatedSecretValue;issecret=true;isoutput=true;]{"value":{"username":"app_user","password":"pw-998877"}}"#.to_string()
+        ));
+    }
+
+    #[test]
+    fn a_reply_without_value_fails() {
+        let host = host_with(&[]);
+        host.answer(200, r#"{"other":1}"#);
+        block_on(tasks::run(TASK_NAME, &host));
+        assert!(host.lines().iter().any(|l| l.contains("without a value")));
+        assert!(!host.lines().iter().any(|l| l.contains("task.setvariable")));
+    }
+}
