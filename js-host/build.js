@@ -11,6 +11,8 @@
  *    nodejs` without the name and producers sections (smaller, nothing lost at run time).
  * 3. Copies the host and the bindgen output into every `tasks/<name>/` that has a task.json,
  *    because the agent downloads each task folder on its own.
+ *
+ * `js-host/package.js` reuses these steps to build the `.vsix`.
  */
 
 const { execFileSync } = require('node:child_process');
@@ -82,17 +84,25 @@ function taskFolders() {
     .filter((dir) => fs.existsSync(path.join(dir, 'task.json')));
 }
 
-function stageTasks() {
+/** Copies what a task needs at run time, beside its task.json and index.js, into `dir`. */
+function stageRuntime(dir) {
+  const pkg = path.join(dir, 'pkg');
+  fs.rmSync(pkg, { recursive: true, force: true });
+  fs.cpSync(BINDGEN_OUT, pkg, { recursive: true });
+  fs.copyFileSync(path.join(__dirname, 'host.js'), path.join(dir, 'host.js'));
+}
+
+/** The whole build: toolchain, wasm, and every task folder under tasks/ staged in place. */
+function build() {
+  ensureWasmTarget();
+  ensureBindgenCli();
+  buildWasm();
   for (const dir of taskFolders()) {
-    const pkg = path.join(dir, 'pkg');
-    fs.rmSync(pkg, { recursive: true, force: true });
-    fs.cpSync(BINDGEN_OUT, pkg, { recursive: true });
-    fs.copyFileSync(path.join(__dirname, 'host.js'), path.join(dir, 'host.js'));
+    stageRuntime(dir);
     console.log(`Staged ${path.relative(ROOT, dir)}`);
   }
 }
 
-ensureWasmTarget();
-ensureBindgenCli();
-buildWasm();
-stageTasks();
+module.exports = { ROOT, build, taskFolders, stageRuntime };
+
+if (require.main === module) build();

@@ -1,81 +1,123 @@
 'use strict';
 /**
- * `npm start`: runs the SPEC's pipeline steps that exist so far through the agent emulator
- * against the bundled Akeyless-compatible server on loopback, and prints the log the way the
- * agent would show it (secrets masked), ending with what each step produced.
+ * `npm start`: runs the four SPEC pipelines through the agent emulator and prints the log as
+ * the agent would show it (secrets masked), ending with what each step produced.
+ *
+ * With no configuration it starts the bundled Akeyless-compatible server on loopback with
+ * sample secrets. With `AKEYLESS_URL`, `AKEYLESS_ACCESS_ID` and `AKEYLESS_ACCESS_KEY` set it
+ * runs the same steps against that Akeyless endpoint instead (the SPEC's paths must exist
+ * there); example 2 also needs `AKEYLESS_JWT_ACCESS_ID` and `AKEYLESS_JWT`, and is skipped
+ * without them. Exits 1 if any step failed.
  */
 
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline } = require('./support/agent');
 const { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 } = require('./support/spec-examples');
 
-const ACCESS_ID = 'p-demo00000001a1';
-const JWT_ACCESS_ID = 'p-demo000001o1';
-const ACCESS_KEY = 'demo-access-key-Zx8vT2kq0LrP4sW9';
-const ENTRA_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.ZGVtby1zaWduYXR1cmU';
-const SAMPLE_SECRETS = {
-  '/ai/agent/api-key': 'sk-demo-3b8e1f0a9c2d4e67',
-  '/ai/agent/model-id': 'model-demo-2031',
-  '/ai/agent/config/endpoint': 'https://inference.demo.example/v1',
+const SAMPLE = {
+  accessId: 'p-demo00000001a1',
+  accessKey: 'demo-access-key-Zx8vT2kq0LrP4sW9',
+  jwtAccessId: 'p-demo000001o1',
+  jwt: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.ZGVtby1zaWduYXR1cmU',
 };
-
-const SAMPLE_DYNAMIC_SECRETS = {
-  '/dynamic/postgres/credentials': {
-    id: '{"secret_name":"tmp.p-demo.AbCdE","secret_key_id":"3f1c0d2e-demo"}',
-    secret: { displayName: 'tmp.p-demo.AbCdE', secretText: 'demo-secret-text-9a7c0e2d' },
-    ttl_in_minutes: '60',
+const SAMPLE_DATA = {
+  secrets: {
+    '/ai/agent/api-key': 'sk-demo-3b8e1f0a9c2d4e67',
+    '/ai/agent/model-id': 'model-demo-2031',
+    '/ai/agent/config/endpoint': 'https://inference.demo.example/v1',
   },
-};
-const SAMPLE_ROTATED_SECRETS = {
-  '/rotated/pgsql/password': { username: 'demo_app_user', password: 'demo-rotated-pw-5b1e' },
+  dynamicSecrets: {
+    '/dynamic/postgres/credentials': {
+      id: '{"secret_name":"tmp.p-demo.AbCdE","secret_key_id":"3f1c0d2e-demo"}',
+      secret: { displayName: 'tmp.p-demo.AbCdE', secretText: 'demo-secret-text-9a7c0e2d' },
+      ttl_in_minutes: '60',
+    },
+  },
+  rotatedSecrets: {
+    '/rotated/pgsql/password': { username: 'demo_app_user', password: 'demo-rotated-pw-5b1e' },
+  },
 };
 
 const [AUTH_STEP] = EXAMPLE_1;
 const RUNS = [
   { title: 'SPEC example 1: API key + static secrets', steps: EXAMPLE_1 },
-  { title: 'SPEC example 2: JWT', steps: EXAMPLE_2 },
+  { title: 'SPEC example 2: JWT', steps: EXAMPLE_2, needsJwt: true },
   { title: 'SPEC example 3: dynamic secret', steps: [AUTH_STEP, ...EXAMPLE_3] },
   { title: 'SPEC example 4: rotated secret', steps: [AUTH_STEP, ...EXAMPLE_4] },
 ];
 
-async function main() {
+/** Where to run: a real endpoint from the environment, or the bundled server. */
+async function target() {
+  const env = process.env;
+  if (env.AKEYLESS_URL) {
+    if (!env.AKEYLESS_ACCESS_ID || !env.AKEYLESS_ACCESS_KEY) {
+      throw new Error('AKEYLESS_URL is set: also set AKEYLESS_ACCESS_ID and AKEYLESS_ACCESS_KEY.');
+    }
+    console.log(`Running against ${env.AKEYLESS_URL}.\n`);
+    return {
+      url: env.AKEYLESS_URL,
+      accessId: env.AKEYLESS_ACCESS_ID,
+      accessKey: env.AKEYLESS_ACCESS_KEY,
+      jwtAccessId: env.AKEYLESS_JWT_ACCESS_ID,
+      jwt: env.AKEYLESS_JWT,
+      stop: async () => {},
+    };
+  }
   const server = await new AkeylessServer({
-    accessKeys: { [ACCESS_ID]: ACCESS_KEY },
-    jwts: { [JWT_ACCESS_ID]: [ENTRA_JWT] },
-    secrets: SAMPLE_SECRETS,
-    dynamicSecrets: SAMPLE_DYNAMIC_SECRETS,
-    rotatedSecrets: SAMPLE_ROTATED_SECRETS,
+    accessKeys: { [SAMPLE.accessId]: SAMPLE.accessKey },
+    jwts: { [SAMPLE.jwtAccessId]: [SAMPLE.jwt] },
+    ...SAMPLE_DATA,
   }).start();
-  let failed = false;
+  console.log(`Running against the bundled Akeyless-compatible server at ${server.url}.\n`);
+  return { ...SAMPLE, url: server.url, stop: () => server.stop() };
+}
+
+async function runPipeline({ title, steps }, where) {
+  console.log(`=== ${title} ===`);
+  const pipeline = new Pipeline({
+    secretVariables: { AKEYLESS_ACCESS_KEY: where.accessKey, ENTRA_JWT: where.jwt ?? '' },
+    connections: {
+      mge_prod: { url: where.url, accessId: where.accessId },
+      mge_prod_jwt: { url: where.url, accessId: where.jwtAccessId ?? '' },
+    },
+  });
+  let succeeded = true;
+  for (const step of steps) {
+    console.log(`##[section]Starting: ${step.name} (${step.task})`);
+    const result = await pipeline.run(step);
+    for (const line of result.log) console.log(line);
+    console.log(`##[section]Finishing: ${step.name}: ${result.result}`);
+    for (const [name, { secret }] of Object.entries(result.variables)) {
+      console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
+    }
+    if (result.result !== 'Succeeded') {
+      succeeded = false;
+      break;
+    }
+  }
+  console.log('');
+  return succeeded;
+}
+
+async function main() {
+  const where = await target();
+  let failed = 0;
   try {
-    for (const { title, steps } of RUNS) {
-      console.log(`=== ${title} ===`);
-      const pipeline = new Pipeline({
-        secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY, ENTRA_JWT },
-        connections: {
-          mge_prod: { url: server.url, accessId: ACCESS_ID },
-          mge_prod_jwt: { url: server.gatewayUrl, accessId: JWT_ACCESS_ID },
-        },
-      });
-      for (const step of steps) {
-        console.log(`##[section]Starting: ${step.name} (${step.task})`);
-        const result = await pipeline.run(step);
-        for (const line of result.log) console.log(line);
-        console.log(`##[section]Finishing: ${step.name}: ${result.result}`);
-        for (const [name, { secret }] of Object.entries(result.variables)) {
-          console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
-        }
-        failed ||= result.result !== 'Succeeded';
+    for (const run of RUNS) {
+      if (run.needsJwt && !(where.jwt && where.jwtAccessId)) {
+        console.log(`=== ${run.title} === skipped: set AKEYLESS_JWT_ACCESS_ID and AKEYLESS_JWT to run it.\n`);
+        continue;
       }
-      console.log('');
+      if (!await runPipeline(run, where)) failed += 1;
     }
   } finally {
-    await server.stop();
+    await where.stop();
   }
-  process.exitCode = failed ? 1 : 0;
+  console.log(failed === 0 ? 'Every step succeeded.' : `${failed} pipeline(s) failed.`);
+  process.exitCode = failed === 0 ? 0 : 1;
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error.message);
   process.exitCode = 1;
 });
