@@ -84,12 +84,40 @@ function taskFolders() {
     .filter((dir) => fs.existsSync(path.join(dir, 'task.json')));
 }
 
+/**
+ * host.js with its one dependency, hpagent, bundled in: the module's source wrapped in a
+ * function that gives it `module` and `exports`, with its licence, in place of the
+ * `require('hpagent')` call. hpagent is a single CommonJS file needing only Node's own modules.
+ */
+function bundledHost() {
+  const source = fs.readFileSync(path.join(__dirname, 'host.js'), 'utf8');
+  const call = "require('hpagent')";
+  if (source.split(call).length !== 2) throw new Error(`js-host/host.js must contain ${call} exactly once`);
+  const hpagentDir = path.dirname(require.resolve('hpagent'));
+  const { version } = JSON.parse(fs.readFileSync(path.join(hpagentDir, 'package.json'), 'utf8'));
+  const licence = fs.readFileSync(path.join(hpagentDir, 'LICENSE'), 'utf8').trim().replace(/\*\//g, '* /');
+  const module = fs.readFileSync(path.join(hpagentDir, 'index.js'), 'utf8');
+  const bundle = [
+    `/* hpagent ${version}, bundled by js-host/build.js.`,
+    licence,
+    '*/',
+    'function bundledHpagent() {',
+    '  const module = { exports: {} };',
+    '  const exports = module.exports;',
+    module,
+    '  return module.exports;',
+    '}',
+    '',
+  ].join('\n');
+  return source.replace(call, 'bundledHpagent()') + '\n' + bundle;
+}
+
 /** Copies what a task needs at run time, beside its task.json and index.js, into `dir`. */
 function stageRuntime(dir) {
   const pkg = path.join(dir, 'pkg');
   fs.rmSync(pkg, { recursive: true, force: true });
   fs.cpSync(BINDGEN_OUT, pkg, { recursive: true });
-  fs.copyFileSync(path.join(__dirname, 'host.js'), path.join(dir, 'host.js'));
+  fs.writeFileSync(path.join(dir, 'host.js'), bundledHost());
 }
 
 /** The whole build: toolchain, wasm, and every task folder under tasks/ staged in place. */

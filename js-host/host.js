@@ -5,16 +5,22 @@
  * It takes the environment (removing the secret variables from `process.env` so no child
  * process or stray dependency can read them), loads the Rust core from `./pkg`, performs the
  * HTTP exchanges the core asks for with `node:http`/`node:https` (global `fetch` costs about
- * 160 ms to start), writes the core's lines to stdout, and turns anything unexpected into a
- * clean task failure. Failure texts written here are fixed strings: an exception message
- * could quote a secret, so it is never printed.
+ * 160 ms to start) on the route the core chose (a forward proxy through `hpagent`'s CONNECT
+ * tunnel, extra certificate authorities), writes the core's lines to stdout, and turns
+ * anything unexpected into a clean task failure. Failure texts written here are fixed
+ * strings: an exception message could quote a secret, so it is never printed.
  *
- * This file is copied into every task folder by the build; `index.js` there calls `runTask`.
+ * The build copies this file into every task folder with `hpagent` (MIT, no dependencies)
+ * bundled in; `index.js` there calls `runTask`. Certificates are always verified, whatever
+ * NODE_TLS_REJECT_UNAUTHORIZED says.
  */
 
+const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
 const path = require('node:path');
+const tls = require('node:tls');
+const { HttpProxyAgent, HttpsProxyAgent } = require('hpagent');
 
 /** Variables that carry secrets: job secrets, inputs, connection credentials, file tickets. */
 const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_'];
@@ -56,11 +62,40 @@ function failTask(reason) {
   writeLine(`##vso[task.complete result=Failed;]${reason}`);
 }
 
-/** Keep-alive agents so that a task's several requests share one connection. */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+/** Keep-alive agents, one per protocol and route, so a task's requests share connections. */
+const agents = new Map();
+
+/** The certificate authorities to trust: the system's plus `caFiles`. Throws on a bad file. */
+function trustedAuthorities(caFiles) {
+  if (caFiles.length === 0) return undefined;
+  return [...tls.rootCertificates, ...caFiles.map((file) => fs.readFileSync(file, 'utf8'))];
+}
+
+/** The agent for `protocol` ('http:' or 'https:') on `route` (see `Route` in src/host.rs). */
+function agentFor(protocol, route) {
+  const key = JSON.stringify([protocol, route]);
+  if (agents.has(key)) return agents.get(key);
+  const options = { keepAlive: true, rejectUnauthorized: true, ca: trustedAuthorities(route.caFiles) };
+  let agent;
+  if (route.proxy) {
+    const proxy = new URL(route.proxy.url);
+    if (route.proxy.username) proxy.username = encodeURIComponent(route.proxy.username);
+    if (route.proxy.password) proxy.password = encodeURIComponent(route.proxy.password);
+    agent = protocol === 'https:' ? new HttpsProxyAgent({ ...options, proxy }) : new HttpProxyAgent({ ...options, proxy });
+  } else {
+    agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  }
+  agents.set(key, agent);
+  return agent;
+}
+
+/** A Node or hpagent error as `{code, message}`; a proxy's refusal becomes EPROXY. */
+function transportError(error) {
+  const refused = /^Bad response: (\d+)$/.exec(error.message || '');
+  if (refused) return { code: 'EPROXY', message: `it answered HTTP ${refused[1]}` };
+  if (error.message === 'Proxy timeout') return { code: 'ETIMEDOUT', message: 'the proxy did not answer' };
+  return { code: error.code || error.name || 'EUNKNOWN', message: error.message || 'the request failed' };
+}
 
 /**
  * Performs one HTTP exchange. Takes the core's request as JSON and always resolves, to
@@ -87,12 +122,18 @@ function exchange(requestJson) {
       failWith('EINVALIDURL', 'the request URL is not valid');
       return;
     }
-    const transport = url.protocol === 'https:' ? https : http;
-    const agent = agents[url.protocol];
-    if (!agent) {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       failWith('EINVALIDURL', `the protocol ${url.protocol} is not supported`);
       return;
     }
+    let agent;
+    try {
+      agent = agentFor(url.protocol, request.route);
+    } catch (error) {
+      failWith('ECAFILE', `a certificate authority file could not be read (${error.code || error.name})`);
+      return;
+    }
+    const transport = url.protocol === 'https:' ? https : http;
     const body = Buffer.from(request.body, 'utf8');
     const headers = Object.fromEntries(request.headers);
     headers['content-length'] = String(body.length);
@@ -110,14 +151,30 @@ function exchange(requestJson) {
         chunks.push(chunk);
       });
       incoming.on('end', () => {
-        settle({ response: { status: incoming.statusCode, body: Buffer.concat(chunks).toString('utf8') } });
+        const responseHeaders = Object.entries(incoming.headers)
+          .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]);
+        settle({
+          response: { status: incoming.statusCode, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') },
+        });
       });
       incoming.on('error', () => failWith('ECONNRESET', 'the connection closed during the reply'));
       incoming.on('close', () => {
         if (!incoming.complete) failWith('ECONNRESET', 'the connection closed during the reply');
       });
     });
-    outgoing.on('error', (error) => failWith(error.code || error.name || 'EUNKNOWN', error.message || 'request failed'));
+    outgoing.on('error', (error) => {
+      const { code, message } = transportError(error);
+      failWith(code, message);
+    });
+    outgoing.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connectTimer = setTimeout(() => {
+        failWith('ECONNECTTIMEOUT', `no connection within ${request.connectTimeoutMs} ms`);
+        outgoing.destroy();
+      }, request.connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
     timer = setTimeout(() => {
       failWith('ETIMEDOUT', `no response within ${request.timeoutMs} ms`);
       outgoing.destroy();
@@ -132,6 +189,16 @@ function createHost(readEnv) {
     env: (name) => readEnv(name),
     writeLine,
     nowMs: () => performance.now(),
+    wallClockMs: () => Date.now(),
+    random: () => Math.random(),
+    patternMatches: (pattern, text) => {
+      try {
+        return new RegExp(pattern, 'i').test(text);
+      } catch {
+        return undefined;
+      }
+    },
+    sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
     http: exchange,
   };
 }
@@ -167,7 +234,7 @@ function runTask(taskName) {
       },
     )
     .finally(() => {
-      for (const agent of Object.values(agents)) agent.destroy();
+      for (const agent of agents.values()) agent.destroy();
     });
 }
 

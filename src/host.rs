@@ -1,7 +1,9 @@
 //! The `Host` trait: the only door between the task logic and the outside world.
 //!
 //! The core asks the host for environment variables, for one HTTP exchange at a time, for
-//! the clock, and to write a line to stdout. In the wasm build the JavaScript host in
+//! the clocks, a random number and a pause (for retries), for a regular-expression test (the
+//! agent's proxy bypass list is made of JavaScript-style patterns, and a regex engine would
+//! double the wasm), and to write a line to stdout. In the wasm build the JavaScript host in
 //! `js-host/host.js` answers; native tests answer with an in-memory fake.
 
 use serde::{Deserialize, Serialize};
@@ -14,15 +16,50 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// The host gives up on the exchange after this long, counted from the first byte sent.
+    /// The host gives up if no connection is made within this long.
+    pub connect_timeout_ms: u64,
+    /// The host gives up on the whole exchange after this long.
     pub timeout_ms: u64,
+    /// The proxy and extra certificate authorities to use.
+    pub route: Route,
 }
 
-/// A complete HTTP response: any status, the body decoded as UTF-8.
+/// How a request reaches its server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    /// The forward proxy to tunnel through, if any.
+    pub proxy: Option<Proxy>,
+    /// PEM files of certificate authorities to trust besides the system's.
+    pub ca_files: Vec<String>,
+}
+
+/// A forward proxy; HTTPS is tunnelled through it with CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proxy {
+    /// `http://host:port` (credentials may be embedded, percent-encoded).
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A complete HTTP response: any status, header names lower-cased, the body as UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct HttpResponse {
     pub status: u16,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl HttpResponse {
+    /// The value of the header `name` (lower case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// Why an exchange produced no response: a connection, TLS or timeout failure.
@@ -42,8 +79,17 @@ pub trait Host {
     fn env(&self, name: &str) -> Option<String>;
     /// Writes one line (without its terminator) to stdout, where the agent reads it.
     fn write_line(&self, line: &str);
-    /// A monotonic clock in milliseconds, for timing requests in debug output.
+    /// A monotonic clock in milliseconds, for timing and deadlines.
     fn now_ms(&self) -> f64;
+    /// The wall clock: milliseconds since the Unix epoch, for `Retry-After` dates.
+    fn wall_clock_ms(&self) -> f64;
+    /// A random number in `[0, 1)`, for backoff jitter.
+    fn random(&self) -> f64;
+    /// Whether the JavaScript regular expression `pattern` (case-insensitive) matches somewhere
+    /// in `text`; `None` if the pattern is not valid.
+    fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool>;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
     /// Performs one HTTP exchange.
     async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
 }
@@ -94,6 +140,18 @@ mod wasm {
         #[wasm_bindgen(method, js_name = nowMs)]
         fn clock_ms(this: &JsHost) -> f64;
 
+        #[wasm_bindgen(method, js_name = wallClockMs)]
+        fn wall_ms(this: &JsHost) -> f64;
+
+        #[wasm_bindgen(method, js_name = random)]
+        fn random_number(this: &JsHost) -> f64;
+
+        #[wasm_bindgen(method, js_name = patternMatches)]
+        fn test_pattern(this: &JsHost, pattern: &str, text: &str) -> Option<bool>;
+
+        #[wasm_bindgen(method, js_name = sleep)]
+        fn pause(this: &JsHost, ms: f64) -> js_sys::Promise;
+
         /// Takes the request as JSON; resolves (never rejects) to an `HttpOutcome` as JSON.
         #[wasm_bindgen(method, js_name = http)]
         fn exchange(this: &JsHost, request_json: &str) -> js_sys::Promise;
@@ -112,6 +170,23 @@ mod wasm {
             self.clock_ms()
         }
 
+        fn wall_clock_ms(&self) -> f64 {
+            self.wall_ms()
+        }
+
+        fn random(&self) -> f64 {
+            self.random_number()
+        }
+
+        fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool> {
+            self.test_pattern(pattern, text)
+        }
+
+        async fn sleep(&self, ms: u64) {
+            // A rejected pause cannot happen (setTimeout); either way the wait is over.
+            let _ = JsFuture::from(self.pause(ms as f64)).await;
+        }
+
         async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
             let request_json = serde_json::to_string(request).unwrap_or_default();
             let answer = JsFuture::from(self.exchange(&request_json)).await;
@@ -127,14 +202,14 @@ mod tests {
 
     #[test]
     fn a_response_outcome_decodes_to_the_response() {
-        let decoded = HttpOutcome::decode(r#"{"response":{"status":401,"body":"{}"}}"#);
-        assert_eq!(
-            decoded,
-            Ok(HttpResponse {
-                status: 401,
-                body: "{}".to_string()
-            })
-        );
+        let decoded = HttpOutcome::decode(
+            r#"{"response":{"status":503,"headers":[["retry-after","2"]],"body":"{}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(decoded.status, 503);
+        assert_eq!(decoded.header("retry-after"), Some("2"));
+        assert_eq!(decoded.header("date"), None);
+        assert_eq!(decoded.body, "{}");
     }
 
     #[test]
@@ -156,12 +231,21 @@ mod tests {
             url: "https://api.akeyless.io/auth".to_string(),
             headers: vec![("accept".to_string(), "application/json".to_string())],
             body: "{}".to_string(),
+            connect_timeout_ms: 10_000,
             timeout_ms: 20_000,
+            route: Route {
+                proxy: Some(Proxy {
+                    url: "http://proxy:3128".to_string(),
+                    username: Some("u".to_string()),
+                    password: None,
+                }),
+                ca_files: vec!["/etc/ca.pem".to_string()],
+            },
         };
         let json = serde_json::to_string(&request).unwrap();
         assert_eq!(
             json,
-            r#"{"method":"POST","url":"https://api.akeyless.io/auth","headers":[["accept","application/json"]],"body":"{}","timeoutMs":20000}"#
+            r#"{"method":"POST","url":"https://api.akeyless.io/auth","headers":[["accept","application/json"]],"body":"{}","connectTimeoutMs":10000,"timeoutMs":20000,"route":{"proxy":{"url":"http://proxy:3128","username":"u","password":null},"caFiles":["/etc/ca.pem"]}}"#
         );
     }
 }
@@ -170,7 +254,7 @@ mod tests {
 /// record of every line written and request made.
 #[cfg(test)]
 pub mod fake {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::collections::{HashMap, VecDeque};
     use std::future::Future;
     use std::pin::pin;
@@ -183,7 +267,14 @@ pub mod fake {
         answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
         requests: RefCell<Vec<HttpRequest>>,
         lines: RefCell<Vec<String>>,
+        /// The fake clock: advanced by sleeps and by each exchange's `latency_ms`.
+        clock_ms: Cell<f64>,
+        latency_ms: Cell<f64>,
+        sleeps: RefCell<Vec<u64>>,
     }
+
+    /// The wall clock reading at fake time 0: 2026-11-26T00:00:00Z.
+    pub const WALL_CLOCK_START_MS: f64 = 1_795_651_200_000.0;
 
     impl FakeHost {
         pub fn new(env: &[(&str, &str)]) -> Self {
@@ -195,15 +286,37 @@ pub mod fake {
                 answers: RefCell::new(VecDeque::new()),
                 requests: RefCell::new(Vec::new()),
                 lines: RefCell::new(Vec::new()),
+                clock_ms: Cell::new(0.0),
+                latency_ms: Cell::new(0.0),
+                sleeps: RefCell::new(Vec::new()),
             }
+        }
+
+        /// Queues an answer with headers.
+        pub fn answer_with_headers(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+            self.answers.borrow_mut().push_back(Ok(HttpResponse {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body: body.to_string(),
+            }));
+        }
+
+        /// Makes every exchange take `ms` of fake time (at most its timeout).
+        pub fn set_latency(&self, ms: f64) {
+            self.latency_ms.set(ms);
+        }
+
+        /// The pauses the code under test asked for, in order.
+        pub fn sleeps(&self) -> Vec<u64> {
+            self.sleeps.borrow().clone()
         }
 
         /// Queues the answer to the next HTTP exchange.
         pub fn answer(&self, status: u16, body: &str) {
-            self.answers.borrow_mut().push_back(Ok(HttpResponse {
-                status,
-                body: body.to_string(),
-            }));
+            self.answer_with_headers(status, &[], body);
         }
 
         /// Queues a transport failure for the next HTTP exchange.
@@ -233,10 +346,36 @@ pub mod fake {
         }
 
         fn now_ms(&self) -> f64 {
-            0.0
+            self.clock_ms.get()
+        }
+
+        fn wall_clock_ms(&self) -> f64 {
+            WALL_CLOCK_START_MS + self.clock_ms.get()
+        }
+
+        /// Always the middle of the range, so jittered waits are predictable.
+        fn random(&self) -> f64 {
+            0.5
+        }
+
+        /// Understands only literal patterns, which is all the tests use.
+        fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool> {
+            if pattern.contains('(') && !pattern.contains(')') {
+                return None;
+            }
+            let literal = pattern.replace('\\', "");
+            Some(text.to_lowercase().contains(&literal.to_lowercase()))
+        }
+
+        async fn sleep(&self, ms: u64) {
+            self.sleeps.borrow_mut().push(ms);
+            self.clock_ms.set(self.clock_ms.get() + ms as f64);
         }
 
         async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            // Like the real host, an exchange never outlasts its timeout.
+            let took = self.latency_ms.get().min(request.timeout_ms as f64);
+            self.clock_ms.set(self.clock_ms.get() + took);
             self.requests.borrow_mut().push(request.clone());
             self.answers
                 .borrow_mut()

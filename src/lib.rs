@@ -9,6 +9,7 @@ pub mod agent;
 pub mod akeyless;
 pub mod grammar;
 pub mod host;
+pub mod network;
 pub mod tasks;
 
 #[cfg(target_arch = "wasm32")]

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use crate::host::Host;
+use crate::network::NetworkSettings;
 pub use command::VariableKind;
 use command::{IssueType, TaskResult};
 pub use endpoint::Endpoint;
@@ -28,16 +29,28 @@ pub struct Agent<'h, H: Host> {
     /// Every secret this task has handled, so no message can quote one.
     secrets: RefCell<Vec<String>>,
     registered: RefCell<HashSet<String>>,
+    network: NetworkSettings,
 }
 
 impl<'h, H: Host> Agent<'h, H> {
+    /// Reads the run's settings; the proxy passwords among them are registered as secrets.
     pub fn new(host: &'h H) -> Self {
-        Agent {
+        let agent = Agent {
             host,
             debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
             secrets: RefCell::new(Vec::new()),
             registered: RefCell::new(HashSet::new()),
+            network: NetworkSettings::from_env(|name| host.env(name)),
+        };
+        for secret in agent.network.secrets() {
+            agent.register_secret(&secret);
         }
+        agent
+    }
+
+    /// The proxy and certificate settings of this run.
+    pub fn network(&self) -> &NetworkSettings {
+        &self.network
     }
 
     /// The host this agent writes through, for the Akeyless client.

@@ -1,16 +1,20 @@
 //! Sends one Akeyless operation and turns the reply into its typed response or an
-//! [`ApiError`].
+//! [`ApiError`], retrying where `retry` says it is safe.
 //!
 //! Every request is a JSON `POST` carrying the identification headers Akeyless audit logs
-//! read (`akeylessclienttype`, `akeylessclientversion`). Bodies are never logged: the debug
-//! line for an exchange holds the URL, the status and the time taken.
+//! read (`akeylessclienttype`, `akeylessclientversion`) and routed as `NetworkSettings` say.
+//! Each attempt gets the response timeout of its operation, shortened so that no attempt
+//! outlives the operation's deadline. Bodies are never logged: each attempt's debug line
+//! holds the URL, the attempt number, the status or error code, and the time taken.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::akeyless::retry::{self, Verdict, MAX_ATTEMPTS};
 use crate::akeyless::{ApiError, BaseUrl};
-use crate::host::{Host, HttpRequest};
+use crate::host::{Host, HttpRequest, HttpResponse, TransportError};
+use crate::network::{self, NetworkSettings};
 
 /// How Akeyless audit logs name this client.
 pub const CLIENT_TYPE: &str = "Azure-DevOps-Extension";
@@ -20,16 +24,30 @@ pub const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How long a response may take unless the operation says otherwise (SPEC section 5).
 pub const RESPONSE_TIMEOUT_MS: u64 = 20_000;
+/// How long all attempts together may take unless the operation says otherwise (SPEC 5).
+pub const DEADLINE_MS: u64 = 45_000;
+/// How long a connection may take to open.
+const CONNECT_TIMEOUT_MS: u64 = 10_000;
+/// An attempt with less time than this left before the deadline is not worth starting.
+const SHORTEST_ATTEMPT_MS: u64 = 1_000;
 
 /// One Akeyless API operation: the request body, its path, and the response it yields.
 pub trait Operation: Serialize {
     /// The path after the base URL, such as `/auth`.
     const PATH: &'static str;
     type Response: DeserializeOwned;
+    /// Whether the request may create something if it reaches Akeyless, so that sending it
+    /// twice could create it twice.
+    const MAY_CREATE: bool = false;
 
-    /// How long to wait for the response.
+    /// How long to wait for one response.
     fn response_timeout_ms(&self) -> u64 {
         RESPONSE_TIMEOUT_MS
+    }
+
+    /// How long all attempts together may take.
+    fn deadline_ms(&self) -> u64 {
+        DEADLINE_MS
     }
 }
 
@@ -37,20 +55,30 @@ pub trait Operation: Serialize {
 pub struct Client<'a, H: Host> {
     host: &'a H,
     base: BaseUrl,
-    debug: &'a dyn Fn(&str),
+    network: &'a NetworkSettings,
+    debug: Box<dyn Fn(&str) + 'a>,
 }
 
 impl<'a, H: Host> Client<'a, H> {
-    /// A client for `base`; `debug` receives one line per exchange.
-    pub fn new(host: &'a H, base: BaseUrl, debug: &'a dyn Fn(&str)) -> Self {
-        Client { host, base, debug }
+    /// A client for `base`; `debug` receives one line per attempt.
+    pub fn new(
+        host: &'a H,
+        base: BaseUrl,
+        network: &'a NetworkSettings,
+        debug: Box<dyn Fn(&str) + 'a>,
+    ) -> Self {
+        Client {
+            host,
+            base,
+            network,
+            debug,
+        }
     }
 
-    /// Sends `operation` and decodes its successful response.
+    /// Sends `operation` (again, where that is safe) and decodes its successful response.
     pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Response, ApiError> {
         let url = self.base.join(O::PATH);
-        let timeout_ms = operation.response_timeout_ms();
-        let request = HttpRequest {
+        let mut request = HttpRequest {
             method: "POST".to_string(),
             url: url.clone(),
             headers: vec![
@@ -63,34 +91,85 @@ impl<'a, H: Host> Client<'a, H> {
                 ),
             ],
             body: serde_json::to_string(operation).unwrap_or_default(),
-            timeout_ms,
+            connect_timeout_ms: CONNECT_TIMEOUT_MS,
+            timeout_ms: operation.response_timeout_ms(),
+            route: self.network.route(&url, |pattern, text| {
+                self.host.pattern_matches(pattern, text)
+            }),
         };
         let started = self.host.now_ms();
-        let outcome = self.host.http(&request).await;
-        let elapsed = (self.host.now_ms() - started).round();
-        let response = match outcome {
-            Ok(response) => response,
-            Err(error) => {
-                (self.debug)(&format!(
-                    "POST {url} failed after {elapsed} ms: {}",
-                    error.code
-                ));
-                return Err(ApiError::Transport {
-                    url,
-                    error,
-                    timeout_ms,
-                });
+        let deadline = started + operation.deadline_ms() as f64;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let remaining = (deadline - self.host.now_ms()).max(0.0) as u64;
+            request.timeout_ms = operation.response_timeout_ms().min(remaining);
+            request.connect_timeout_ms = CONNECT_TIMEOUT_MS.min(request.timeout_ms);
+            let sent = self.host.now_ms();
+            let outcome = self.host.http(&request).await;
+            let took = (self.host.now_ms() - sent).round();
+            (self.debug)(&format!(
+                "POST {url} attempt {attempt}: {} in {took} ms",
+                describe(&outcome)
+            ));
+
+            let wait = match retry::verdict(&outcome, O::MAY_CREATE, self.host.wall_clock_ms()) {
+                Verdict::Done => None,
+                Verdict::Retry => Some(retry::backoff_ms(attempt, self.host.random())),
+                Verdict::RetryAfter(wait) => Some(wait),
+            };
+            let left = deadline - self.host.now_ms();
+            let give_up = match wait {
+                None => true,
+                Some(wait) => attempt >= MAX_ATTEMPTS || (wait + SHORTEST_ATTEMPT_MS) as f64 > left,
+            };
+            if give_up {
+                let result = finish(url, outcome, &request);
+                return match result {
+                    Err(error) if attempt > 1 => Err(ApiError::GaveUp {
+                        attempts: attempt,
+                        seconds: ((self.host.now_ms() - started) / 1000.0).round() as u64,
+                        last: Box::new(error),
+                    }),
+                    other => other,
+                };
             }
-        };
-        (self.debug)(&format!(
-            "POST {url} -> HTTP {} in {elapsed} ms",
-            response.status
-        ));
-        if !(200..300).contains(&response.status) {
-            return Err(ApiError::from_status(url, response.status, &response.body));
+            let wait = wait.unwrap_or_default();
+            (self.debug)(&format!("POST {url}: trying again in {wait} ms"));
+            self.host.sleep(wait).await;
         }
-        decode(url, response.status, &response.body)
     }
+}
+
+/// An attempt's outcome for the debug log: a status or an error code, nothing more.
+fn describe(outcome: &Result<HttpResponse, TransportError>) -> String {
+    match outcome {
+        Ok(response) => format!("HTTP {}", response.status),
+        Err(error) => format!("failed ({})", error.code),
+    }
+}
+
+/// The typed response of the final outcome of `request`, or its error.
+fn finish<T: DeserializeOwned>(
+    url: String,
+    outcome: Result<HttpResponse, TransportError>,
+    request: &HttpRequest,
+) -> Result<T, ApiError> {
+    let response = outcome.map_err(|error| ApiError::Transport {
+        url: url.clone(),
+        error,
+        timeout_ms: request.timeout_ms,
+        connect_timeout_ms: request.connect_timeout_ms,
+        proxy: request
+            .route
+            .proxy
+            .as_ref()
+            .map(|proxy| network::without_credentials(&proxy.url)),
+    })?;
+    if !(200..300).contains(&response.status) {
+        return Err(ApiError::from_status(url, response.status, &response.body));
+    }
+    decode(url, response.status, &response.body)
 }
 
 /// Decodes a 2xx body. Serde's own messages are not shown: they can quote the values.
@@ -132,10 +211,26 @@ mod tests {
     }
 
     fn call(host: &FakeHost) -> Result<Pong, ApiError> {
+        call_with(host, &Ping { name: "x" })
+    }
+
+    fn call_with<O: Operation>(host: &FakeHost, operation: &O) -> Result<O::Response, ApiError> {
         let base = BaseUrl::parse("https://gw:8000/api/v2/").unwrap();
-        let ignore = |_: &str| {};
-        let client = Client::new(host, base, &ignore);
-        block_on(client.call(&Ping { name: "x" }))
+        let network = NetworkSettings::default();
+        let client = Client::new(host, base, &network, Box::new(|line| host.write_line(line)));
+        block_on(client.call(operation))
+    }
+
+    /// Like `Ping`, but as if it minted credentials.
+    #[derive(Serialize)]
+    struct Mint {
+        name: &'static str,
+    }
+
+    impl Operation for Mint {
+        const PATH: &'static str = "/mint";
+        type Response = Pong;
+        const MAY_CREATE: bool = true;
     }
 
     #[test]
@@ -172,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn a_non_2xx_reply_is_a_status_error_with_the_server_text() {
+    fn a_final_status_is_not_retried() {
         let host = FakeHost::new(&[]);
         host.answer(403, r#"{"error":"forbidden"}"#);
         assert_eq!(
@@ -187,13 +282,129 @@ mod tests {
     }
 
     #[test]
-    fn a_transport_failure_is_reported_with_its_code() {
+    fn a_final_transport_failure_is_reported_with_its_code() {
         let host = FakeHost::new(&[]);
-        host.fail_transport("ECONNRESET", "socket hang up");
+        host.fail_transport("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
         let error = call(&host).unwrap_err();
-        assert!(
-            matches!(error, ApiError::Transport { ref error, .. } if error.code == "ECONNRESET")
+        assert!(matches!(
+            error,
+            ApiError::Transport { ref error, .. } if error.code == "DEPTH_ZERO_SELF_SIGNED_CERT"
+        ));
+        assert_eq!(host.requests().len(), 1);
+    }
+
+    #[test]
+    fn a_busy_server_is_asked_again_after_a_backoff() {
+        let host = FakeHost::new(&[]);
+        host.answer(500, r#"{"error":"internal"}"#);
+        host.fail_transport("ECONNRESET", "socket hang up");
+        host.answer(200, r#"{"value":"v"}"#);
+        assert_eq!(call(&host).unwrap().value.as_deref(), Some("v"));
+        assert_eq!(host.requests().len(), 3);
+        assert_eq!(host.sleeps(), vec![250, 500]);
+    }
+
+    #[test]
+    fn retry_after_is_obeyed() {
+        let host = FakeHost::new(&[]);
+        host.answer_with_headers(503, &[("retry-after", "2")], "");
+        host.answer(200, r#"{"value":"v"}"#);
+        call(&host).unwrap();
+        assert_eq!(host.sleeps(), vec![2000]);
+    }
+
+    #[test]
+    fn attempts_are_bounded_and_the_final_error_says_so() {
+        let host = FakeHost::new(&[]);
+        for _ in 0..MAX_ATTEMPTS {
+            host.answer(500, r#"{"error":"internal error"}"#);
+        }
+        let error = call(&host).unwrap_err();
+        assert_eq!(host.requests().len(), MAX_ATTEMPTS as usize);
+        assert_eq!(
+            error.to_string(),
+            "Akeyless refused https://gw:8000/api/v2/ping with HTTP 500: internal error. \
+             Gave up after 4 attempts in 2 s."
         );
+    }
+
+    #[test]
+    fn each_attempt_is_one_debug_line_with_status_and_timing_only() {
+        let host = FakeHost::new(&[]);
+        host.set_latency(12.0);
+        host.answer(502, "<html>secret-looking body</html>");
+        host.answer(200, r#"{"value":"v"}"#);
+        call(&host).unwrap();
+        assert_eq!(
+            host.lines(),
+            vec![
+                "POST https://gw:8000/api/v2/ping attempt 1: HTTP 502 in 12 ms",
+                "POST https://gw:8000/api/v2/ping: trying again in 250 ms",
+                "POST https://gw:8000/api/v2/ping attempt 2: HTTP 200 in 12 ms",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_attempt_outlives_the_deadline() {
+        let host = FakeHost::new(&[]);
+        host.set_latency(20_000.0);
+        for _ in 0..MAX_ATTEMPTS {
+            host.fail_transport("ETIMEDOUT", "no response");
+        }
+        let error = call(&host).unwrap_err();
+        let timeouts: Vec<u64> = host.requests().iter().map(|r| r.timeout_ms).collect();
+        // The third attempt gets what is left of the 45 s after two attempts and two waits.
+        assert_eq!(timeouts, vec![20_000, 20_000, 4_250]);
+        assert!(host.now_ms() <= DEADLINE_MS as f64, "{}", host.now_ms());
+        assert!(
+            error.to_string().contains("no response within 4 s"),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("Gave up after 3 attempts in 45 s"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_deadline_ends_at_once() {
+        let host = FakeHost::new(&[]);
+        host.answer_with_headers(503, &[("retry-after", "120")], r#"{"error":"busy"}"#);
+        let error = call(&host).unwrap_err();
+        assert_eq!(host.requests().len(), 1);
+        assert!(host.sleeps().is_empty());
+        assert!(error.to_string().ends_with("HTTP 503: busy."), "{error}");
+    }
+
+    #[test]
+    fn a_request_that_may_create_is_not_resent_after_it_may_have_arrived() {
+        let host = FakeHost::new(&[]);
+        host.answer(503, r#"{"error":"unavailable"}"#);
+        assert!(call_with(&host, &Mint { name: "x" }).is_err());
+        assert_eq!(host.requests().len(), 1);
+
+        let host = FakeHost::new(&[]);
+        host.fail_transport("ECONNREFUSED", "refused");
+        host.answer(200, r#"{"value":"v"}"#);
+        assert!(call_with(&host, &Mint { name: "x" }).is_ok());
+        assert_eq!(host.requests().len(), 2);
+    }
+
+    #[test]
+    fn a_configured_proxy_is_on_the_route() {
+        let host = FakeHost::new(&[]);
+        host.answer(200, r#"{"value":"v"}"#);
+        let network = NetworkSettings::from_env(|name| {
+            (name == "HTTPS_PROXY").then(|| "http://proxy:3128".to_string())
+        });
+        let base = BaseUrl::parse("https://gw").unwrap();
+        let client = Client::new(&host, base, &network, Box::new(|_| {}));
+        block_on(client.call(&Ping { name: "x" })).unwrap();
+        let proxy = host.requests()[0].route.proxy.clone().unwrap();
+        assert_eq!(proxy.url, "http://proxy:3128");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::akeyless::client::Operation;
 /// How much longer than the producer's own timeout the response may take, so that the
 /// server's timeout, with its explanation, fires before ours (SPEC section 5).
 const RESPONSE_MARGIN_SECONDS: u64 = 10;
+/// How much longer than the producer's timeout all attempts together may take (SPEC 5).
+const DEADLINE_MARGIN_SECONDS: u64 = 15;
 
 /// The request body.
 #[derive(Debug, Clone, Serialize)]
@@ -35,9 +37,15 @@ pub struct GetDynamicSecretValue<'a> {
 impl Operation for GetDynamicSecretValue<'_> {
     const PATH: &'static str = "/get-dynamic-secret-value";
     type Response = Value;
+    /// Each call mints new credentials.
+    const MAY_CREATE: bool = true;
 
     fn response_timeout_ms(&self) -> u64 {
         (self.timeout + RESPONSE_MARGIN_SECONDS) * 1000
+    }
+
+    fn deadline_ms(&self) -> u64 {
+        (self.timeout + DEADLINE_MARGIN_SECONDS) * 1000
     }
 }
 
@@ -114,6 +122,8 @@ mod tests {
             json!({"name":"/dynamic/pg","token":"t-1","timeout":15,"json":true})
         );
         assert_eq!(body.response_timeout_ms(), 25_000);
+        assert_eq!(body.deadline_ms(), 30_000);
+        const { assert!(GetDynamicSecretValue::MAY_CREATE) };
     }
 
     #[test]

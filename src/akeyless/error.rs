@@ -22,6 +22,9 @@ pub enum ApiError {
         url: String,
         error: TransportError,
         timeout_ms: u64,
+        connect_timeout_ms: u64,
+        /// The proxy the request went through, without credentials.
+        proxy: Option<String>,
     },
     /// Akeyless (or whatever answered at the URL) refused the request.
     Status {
@@ -36,6 +39,12 @@ pub enum ApiError {
         url: String,
         status: u16,
         problem: &'static str,
+    },
+    /// Every attempt failed; `last` is how the last one did.
+    GaveUp {
+        attempts: u32,
+        seconds: u64,
+        last: Box<ApiError>,
     },
 }
 
@@ -88,22 +97,59 @@ fn excerpt(body: &str) -> Option<String> {
     })
 }
 
-/// What a Node transport error code means, in words.
-fn explain_transport(error: &TransportError, timeout_ms: u64) -> String {
-    let code = error.code.as_str();
-    let tls = code.starts_with("CERT_")
+/// Whether a Node error code is a certificate or TLS failure.
+fn is_tls_failure(code: &str) -> bool {
+    code.starts_with("CERT_")
         || code.starts_with("ERR_TLS_")
         || code.starts_with("ERR_SSL_")
         || code.starts_with("UNABLE_TO_")
-        || code.contains("SELF_SIGNED");
+        || code.contains("SELF_SIGNED")
+}
+
+/// The host part of an `http(s)://` URL, for messages.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// What a Node transport error code means, in words.
+fn explain_transport(
+    url: &str,
+    error: &TransportError,
+    timeout_ms: u64,
+    connect_ms: u64,
+) -> String {
+    let code = error.code.as_str();
+    let seconds = |ms: u64| format!("{:.0}", ms as f64 / 1000.0);
     match code {
         "ECONNREFUSED" => "the connection was refused (nothing is listening there)".to_string(),
         "ENOTFOUND" | "EAI_AGAIN" => "the host name could not be resolved".to_string(),
-        "ETIMEDOUT" => format!("no response within {} s", timeout_ms / 1000),
+        "ETIMEDOUT" => format!("it timed out: no response within {} s", seconds(timeout_ms)),
+        "ECONNECTTIMEOUT" => {
+            format!(
+                "it timed out: no connection within {} s",
+                seconds(connect_ms)
+            )
+        }
         "ECONNRESET" | "EPIPE" => {
             "the connection was closed before a complete response arrived".to_string()
         }
-        _ if tls => format!("the TLS certificate was not accepted: {}", error.message),
+        "EPROXY" => format!(
+            "the proxy refused the tunnel: {}. Check the agent's proxy settings \
+             (AGENT_PROXYURL, AGENT_PROXYUSERNAME, AGENT_PROXYPASSWORD) or HTTPS_PROXY",
+            error.message
+        ),
+        "ECAFILE" => format!(
+            "{}. Check AGENT_CAINFO and NODE_EXTRA_CA_CERTS",
+            error.message
+        ),
+        _ if is_tls_failure(code) => format!(
+            "the TLS certificate of {} was not accepted: {}. If the server uses a private \
+             certificate authority, give the agent its certificate (AGENT_CAINFO or \
+             NODE_EXTRA_CA_CERTS)",
+            host_of(url),
+            error.message
+        ),
         _ => error.message.clone(),
     }
 }
@@ -120,12 +166,20 @@ impl fmt::Display for ApiError {
                 url,
                 error,
                 timeout_ms,
-            } => write!(
-                f,
-                "Could not reach Akeyless at {url}: {} ({}).",
-                explain_transport(error, *timeout_ms),
-                error.code
-            ),
+                connect_timeout_ms,
+                proxy,
+            } => {
+                write!(f, "Could not reach Akeyless at {url}")?;
+                if let Some(proxy) = proxy {
+                    write!(f, " through the proxy {proxy}")?;
+                }
+                write!(
+                    f,
+                    ": {} ({}).",
+                    explain_transport(url, error, *timeout_ms, *connect_timeout_ms),
+                    error.code
+                )
+            }
             ApiError::Status {
                 url,
                 status,
@@ -154,6 +208,14 @@ impl fmt::Display for ApiError {
             } => write!(
                 f,
                 "Akeyless answered {url} with HTTP {status}, but {problem}."
+            ),
+            ApiError::GaveUp {
+                attempts,
+                seconds,
+                last,
+            } => write!(
+                f,
+                "{last} Gave up after {attempts} attempts in {seconds} s."
             ),
         }
     }
@@ -238,6 +300,8 @@ mod tests {
                 message: message.to_string(),
             },
             timeout_ms: 20_000,
+            connect_timeout_ms: 10_000,
+            proxy: None,
         }
         .to_string()
     }
@@ -252,14 +316,57 @@ mod tests {
     }
 
     #[test]
-    fn a_timeout_says_how_long_was_waited() {
-        assert!(transport_message("ETIMEDOUT", "").contains("no response within 20 s"));
+    fn a_timeout_says_it_timed_out_where_and_how_long_was_waited() {
+        assert_eq!(
+            transport_message("ETIMEDOUT", ""),
+            "Could not reach Akeyless at https://api.akeyless.io/auth: it timed out: no response \
+             within 20 s (ETIMEDOUT)."
+        );
+        assert!(transport_message("ECONNECTTIMEOUT", "")
+            .contains("it timed out: no connection within 10 s"));
     }
 
     #[test]
-    fn a_certificate_error_is_reported_as_such() {
+    fn a_certificate_error_names_the_host_and_the_reason() {
         let message = transport_message("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
-        assert!(message.contains("TLS certificate was not accepted: self-signed certificate"));
+        assert!(
+            message.contains(
+                "the TLS certificate of api.akeyless.io was not accepted: self-signed certificate."
+            ),
+            "{message}"
+        );
+        assert!(message.contains("AGENT_CAINFO"));
+    }
+
+    #[test]
+    fn a_failure_through_a_proxy_names_the_proxy() {
+        let message = ApiError::Transport {
+            url: URL.to_string(),
+            error: TransportError {
+                code: "ECONNREFUSED".to_string(),
+                message: String::new(),
+            },
+            timeout_ms: 20_000,
+            connect_timeout_ms: 10_000,
+            proxy: Some("http://proxy.corp:3128".to_string()),
+        }
+        .to_string();
+        assert!(
+            message.starts_with(
+                "Could not reach Akeyless at https://api.akeyless.io/auth through the proxy \
+             http://proxy.corp:3128: the connection was refused"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_proxy_refusal_points_at_the_proxy_settings() {
+        let message = transport_message("EPROXY", "it answered HTTP 407");
+        assert!(
+            message.contains("the proxy refused the tunnel: it answered HTTP 407"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 
 use crate::agent::{Agent, VariableKind};
 use crate::akeyless::auth::{AuthRequest, Credential};
-use crate::akeyless::{ApiError, BaseUrl, Client};
+use crate::akeyless::ApiError;
 use crate::host::Host;
+use crate::tasks;
 use crate::tasks::{TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-auth";
@@ -56,7 +57,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         ))
     })?;
     let (credential, source) = choose_credential(access_key, jwt, stored_key)?;
-    let base = BaseUrl::parse(&endpoint.url)?;
+    let client = tasks::client(agent, &endpoint.url)?;
     let request = AuthRequest::new(&access_id, credential);
 
     agent.info(&format!(
@@ -64,8 +65,6 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         request.access_type(),
         source.describe()
     ));
-    let debug = |line: &str| agent.debug(line);
-    let client = Client::new(agent.host(), base, &debug);
     let reply = client
         .call(&request)
         .await

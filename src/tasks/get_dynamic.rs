@@ -3,9 +3,9 @@
 
 use crate::agent::{Agent, InputError};
 use crate::akeyless::dynamic_secret::{self, GetDynamicSecretValue};
-use crate::akeyless::{BaseUrl, Client};
 use crate::grammar;
 use crate::host::Host;
+use crate::tasks;
 use crate::tasks::{
     explain_refused_token, fields, json_output, optional_text_input, token_input, TaskError,
     CONNECTION_INPUT, NAME_INPUT,
@@ -38,14 +38,12 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     };
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
-    let base = BaseUrl::parse(&endpoint.url)?;
+    let client = tasks::client(agent, &endpoint.url)?;
 
     agent.info(&format!(
         "Requesting the dynamic secret '{name}' from Akeyless (the producer may take up to \
          {timeout} s)."
     ));
-    let debug = |line: &str| agent.debug(line);
-    let client = Client::new(agent.host(), base, &debug);
     let request = GetDynamicSecretValue {
         name: &name,
         token: &token,

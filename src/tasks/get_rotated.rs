@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::agent::Agent;
 use crate::akeyless::rotated_secret::GetRotatedSecretValue;
-use crate::akeyless::{BaseUrl, Client};
 use crate::host::Host;
+use crate::tasks;
 use crate::tasks::{
     explain_refused_token, fields, json_output, optional_text_input, token_input, version_input,
     TaskError, CONNECTION_INPUT, NAME_INPUT,
@@ -26,13 +26,11 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let version = version_input(agent)?;
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
-    let base = BaseUrl::parse(&endpoint.url)?;
+    let client = tasks::client(agent, &endpoint.url)?;
 
     agent.info(&format!(
         "Fetching the rotated secret '{name}' from Akeyless."
     ));
-    let debug = |line: &str| agent.debug(line);
-    let client = Client::new(agent.host(), base, &debug);
     let request =
         GetRotatedSecretValue::new(&name, &token, ignore_cache, version, target_host.as_deref());
     let reply = client.call(&request).await.map_err(explain_refused_token)?;

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::agent::{Agent, InputError};
 use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
-use crate::akeyless::{BaseUrl, Client};
 use crate::grammar;
 use crate::host::Host;
+use crate::tasks;
 use crate::tasks::{
     delivery, explain_refused_token, token_input, version_input, TaskError, CONNECTION_INPUT,
 };
@@ -41,15 +41,13 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let ignore_cache = agent.bool_input(IGNORE_CACHE_INPUT);
     let accessibility = accessibility_input(agent)?;
     let version = version_input(agent)?;
-    let base = BaseUrl::parse(&endpoint.url)?;
+    let client = tasks::client(agent, &endpoint.url)?;
 
     agent.info(&format!(
         "Fetching {} secret path(s) from Akeyless for {} variable(s).",
         paths.unique_paths.len(),
         paths.entries.len()
     ));
-    let debug = |line: &str| agent.debug(line);
-    let client = Client::new(agent.host(), base, &debug);
     let mut reply = Map::new();
     for names in paths.unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);

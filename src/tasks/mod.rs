@@ -14,7 +14,7 @@ pub mod json_output;
 use std::fmt;
 
 use crate::agent::{Agent, InputError};
-use crate::akeyless::ApiError;
+use crate::akeyless::{ApiError, BaseUrl, Client};
 use crate::host::Host;
 
 /// The input that selects the Akeyless service connection, in every task.
@@ -75,6 +75,18 @@ pub fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     Ok(token)
 }
 
+/// A client for the service connection's `url`, routed as the agent's settings say and
+/// writing one debug line per attempt.
+pub fn client<'a, H: Host>(agent: &'a Agent<'_, H>, url: &str) -> Result<Client<'a, H>, TaskError> {
+    let base = BaseUrl::parse(url)?;
+    Ok(Client::new(
+        agent.host(),
+        base,
+        agent.network(),
+        Box::new(move |line| agent.debug(line)),
+    ))
+}
+
 /// An optional free-text input, trimmed; `None` when empty.
 pub fn optional_text_input<H: Host>(agent: &Agent<'_, H>, name: &str) -> Option<String> {
     agent.input(name).map(|value| value.trim().to_string())
@@ -118,6 +130,12 @@ pub fn explain_refused_token(error: ApiError) -> TaskError {
 /// Runs the task called `task_name` (its `task.json` name) and ends it.
 pub async fn run<H: Host>(task_name: &str, host: &H) {
     let agent = Agent::new(host);
+    if agent.network().tls_verification_disabled_in_env {
+        agent.info(
+            "NODE_TLS_REJECT_UNAUTHORIZED=0 is set; the Akeyless tasks verify TLS certificates \
+             regardless.",
+        );
+    }
     let outcome = match task_name {
         auth::TASK_NAME => auth::run(&agent).await,
         get_secrets::TASK_NAME => get_secrets::run(&agent).await,
