@@ -24,7 +24,11 @@ const { HttpProxyAgent, HttpsProxyAgent } = require('hpagent');
 
 /** Variables that carry secrets: job secrets, inputs, connection credentials, file tickets. */
 const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_'];
-const SENSITIVE_NAMES = ['VSTS_SECRET_VARIABLES'];
+/**
+ * Also removed: the list of secret names, and NODE_TLS_REJECT_UNAUTHORIZED, so that nothing
+ * in this process can turn certificate checks off (the core still sees it, to say so).
+ */
+const SENSITIVE_NAMES = ['VSTS_SECRET_VARIABLES', 'NODE_TLS_REJECT_UNAUTHORIZED'];
 
 /** A reply body larger than this is refused rather than buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;

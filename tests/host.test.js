@@ -77,6 +77,34 @@ describe('host: environment', () => {
   });
 });
 
+describe('host: child processes', () => {
+  it('a child process started by the host after start-up sees none of the secret variables', () => {
+    const hostFile = path.join(ROOT, 'tasks', 'akeyless-auth', 'host.js');
+    const script = `
+      require(${JSON.stringify(hostFile)}).takeEnvironment();
+      const { execFileSync } = require('node:child_process');
+      process.stdout.write(execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))']));`;
+    const env = {
+      PATH: process.env.PATH,
+      SECRET_SYSTEM_ACCESSTOKEN: 'child-secret-1',
+      INPUT_ACCESSKEY: 'child-secret-2',
+      ENDPOINT_AUTH_PARAMETER_abc_APITOKEN: 'child-secret-3',
+      ENDPOINT_AUTH_abc: '{"parameters":{"apitoken":"child-secret-3"}}',
+      SECUREFILE_TICKET_abc: 'child-secret-4',
+      VSTS_SECRET_VARIABLES: '["System.AccessToken"]',
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      AGENT_TEMPDIRECTORY: '/tmp',
+    };
+    const childEnv = JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
+    const sensitive = Object.keys(env).filter((name) => name !== 'PATH' && name !== 'AGENT_TEMPDIRECTORY');
+    assert.deepEqual(sensitive.filter((name) => name in childEnv), []);
+    assert.equal(childEnv.AGENT_TEMPDIRECTORY, '/tmp');
+    for (const value of ['child-secret-1', 'child-secret-2', 'child-secret-3', 'child-secret-4']) {
+      assert.ok(!JSON.stringify(childEnv).includes(value), value);
+    }
+  });
+});
+
 describe('host: self-contained task folder', () => {
   it('a task folder copied alone to another directory still runs', async () => {
     const tasksDir = copyAuthTask('alone');

@@ -62,11 +62,14 @@ class Pipeline {
    * @param {boolean} [options.debug] run with system.debug=true
    * @param {Iterable<string>} [options.secrets] further values that must never be printed;
    *   read at each step's end, so a live collection (the tokens a server issued) works
+   * @param {Record<string,string>} [options.env] the agent machine's own environment
+   *   (HTTPS_PROXY, NODE_EXTRA_CA_CERTS...), which the agent passes on to every task
    */
   constructor({
     variables = {}, secretVariables = {}, connections = {}, tasksDir = path.join(ROOT, 'tasks'),
-    manifest = path.join(ROOT, 'vss-extension.json'), debug = false, secrets = [],
+    manifest = path.join(ROOT, 'vss-extension.json'), debug = false, secrets = [], env = {},
   } = {}) {
+    this.machineEnv = env;
     this.variables = new Map(Object.entries(variables).map(([name, value]) => [name, { value, secret: false }]));
     for (const [name, value] of Object.entries(secretVariables)) this.variables.set(name, { value, secret: true });
     this.tasksDir = tasksDir;
@@ -116,6 +119,7 @@ class Pipeline {
   /** The environment the agent gives a step. */
   baseEnvironment(workDir) {
     const env = {
+      ...this.machineEnv,
       PATH: process.env.PATH,
       AGENT_TEMPDIRECTORY: workDir,
       AGENT_WORKFOLDER: workDir,

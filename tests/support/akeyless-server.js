@@ -4,13 +4,14 @@
  *
  * It serves `/auth`, `/get-secret-value`, `/get-dynamic-secret-value` and
  * `/get-rotated-secret-value` under both base forms (`http://127.0.0.1:<port>` and
- * `.../api/v2`), checks request bodies the way the API reference describes them (key names
- * and JSON types), records every request, and can be told to misbehave for the next
- * matching request: answer with a status and body, wait, send malformed JSON, or drop the
- * connection.
+ * `.../api/v2`), over HTTP or (given a key and certificate) HTTPS, checks request bodies the
+ * way the API reference describes them (key names and JSON types), records every request,
+ * and can be told to misbehave for the next matching request: answer with a status, headers
+ * and body, wait, send malformed JSON, or drop the connection.
  */
 
 const http = require('node:http');
+const https = require('node:https');
 const crypto = require('node:crypto');
 
 const OPERATIONS = ['/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value'];
@@ -27,9 +28,10 @@ class AkeylessServer {
    * @param {'error'|'absent'} [data.missingSecrets] how /get-secret-value treats an unknown
    *   path: the whole request fails with 404 (default), or the path is left out of the reply
    *   (the API reference lists both as possible)
+   * @param {{key: string, cert: string}} [data.tls] serve HTTPS with this key and certificate
    */
   constructor({
-    accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error',
+    accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error', tls,
   } = {}) {
     this.accessKeys = accessKeys;
     this.missingSecrets = missingSecrets;
@@ -42,14 +44,16 @@ class AkeylessServer {
     /** Tokens issued by /auth, which the get operations accept. */
     this.tokens = new Set();
     this.faults = [];
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const handler = (req, res) => this.handle(req, res);
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+    this.scheme = tls ? 'https' : 'http';
   }
 
   async start() {
     await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address();
     /** The bare base URL (SaaS form). */
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `${this.scheme}://127.0.0.1:${port}`;
     /** The gateway base URL form. */
     this.gatewayUrl = `${this.url}${GATEWAY_PREFIX}`;
     return this;
@@ -62,7 +66,8 @@ class AkeylessServer {
 
   /**
    * Makes the next request to `operation` (or to any operation when omitted) misbehave:
-   * `{ status, body }` answers with that status and body (an object is sent as JSON);
+   * `{ status, body, headers }` answers with that status, body (an object is sent as JSON)
+   * and extra headers;
    * `{ delayMs }` waits first; `{ malformed: true }` sends truncated JSON with status 200;
    * `{ drop: true }` closes the connection without an answer.
    */
@@ -100,6 +105,7 @@ class AkeylessServer {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const rawBody = Buffer.concat(chunks).toString('utf8');
+    const receivedAt = Date.now();
     const pathname = new URL(req.url, 'http://x').pathname;
     const base = pathname.startsWith(GATEWAY_PREFIX + '/') ? GATEWAY_PREFIX : '';
     const operation = pathname.slice(base.length);
@@ -109,7 +115,7 @@ class AkeylessServer {
     } catch {
       body = undefined;
     }
-    this.requests.push({ base, operation, method: req.method, headers: req.headers, rawBody, body });
+    this.requests.push({ base, operation, method: req.method, headers: req.headers, rawBody, body, receivedAt });
 
     const faultIndex = this.faults.findIndex((fault) => !fault.operation || fault.operation === operation);
     const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0] : null;
@@ -123,7 +129,7 @@ class AkeylessServer {
       return;
     }
     if (fault?.status) {
-      send(res, fault.status, fault.body ?? '');
+      send(res, fault.status, fault.body ?? '', fault.headers);
       return;
     }
 
@@ -252,9 +258,9 @@ function typeProblem(body, types) {
   return null;
 }
 
-function send(res, status, body) {
+function send(res, status, body, headers = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
   res.end(text);
 }
 
