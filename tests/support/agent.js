@@ -346,20 +346,7 @@ class StepResult {
 
   /** Throws when a secret appears anywhere but in the data of a secret-carrying command. */
   checkForLeaks(secrets) {
-    const leaks = [];
-    for (const line of this.lines) {
-      const command = parseCommand(line);
-      const visible = command && !command.invalid && SECRET_CARRYING.has(command.name)
-        ? line.slice(0, line.indexOf(']', line.indexOf('##vso[')) + 1)
-        : line;
-      const texts = [visible];
-      if (command && !command.invalid && !SECRET_CARRYING.has(command.name)) {
-        texts.push(command.data, ...Object.values(command.properties));
-      }
-      for (const secret of secrets) {
-        if (secret && texts.some((text) => text.includes(secret))) leaks.push(`a secret appears in: ${this.mask(line)}`);
-      }
-    }
+    const leaks = findLeaks(this.lines, secrets).map((line) => `a secret appears in: ${this.mask(line)}`);
     if (leaks.length > 0) {
       const error = new Error(`step ${this.name} leaked secrets:\n${leaks.join('\n')}`);
       error.step = this;
@@ -368,4 +355,21 @@ class StepResult {
   }
 }
 
-module.exports = { Pipeline, ROOT };
+/**
+ * The output lines in which one of `secrets` appears, outside the data of the commands that
+ * hand secrets to the agent (`task.setvariable`, `task.setsecret`). Commands are checked both
+ * as printed and unescaped.
+ */
+function findLeaks(lines, secrets) {
+  const wanted = [...secrets].filter((secret) => secret);
+  return lines.filter((line) => {
+    const command = parseCommand(line);
+    const carriesSecret = command && !command.invalid && SECRET_CARRYING.has(command.name);
+    const visible = carriesSecret ? line.slice(0, line.indexOf(']', line.indexOf('##vso[')) + 1) : line;
+    const texts = [visible];
+    if (command && !command.invalid && !carriesSecret) texts.push(command.data, ...Object.values(command.properties));
+    return wanted.some((secret) => texts.some((text) => text.includes(secret)));
+  });
+}
+
+module.exports = { Pipeline, ROOT, findLeaks };

@@ -66,8 +66,8 @@ class AkeylessServer {
 
   /**
    * Makes the next request to `operation` (or to any operation when omitted) misbehave:
-   * `{ status, body, headers }` answers with that status, body (an object is sent as JSON)
-   * and extra headers;
+   * `{ status, body, headers }` answers with that status, body (an object is sent as JSON;
+   * a function is called with the parsed request body) and extra headers;
    * `{ delayMs }` waits first; `{ malformed: true }` sends truncated JSON with status 200;
    * `{ drop: true }` closes the connection without an answer.
    */
@@ -129,7 +129,8 @@ class AkeylessServer {
       return;
     }
     if (fault?.status) {
-      send(res, fault.status, fault.body ?? '', fault.headers);
+      const faultBody = typeof fault.body === 'function' ? fault.body(body ?? {}) : fault.body;
+      send(res, fault.status, faultBody ?? '', fault.headers);
       return;
     }
 
