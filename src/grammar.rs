@@ -427,4 +427,43 @@ mod tests {
         assert_eq!(parsed.unique_paths.len(), 1000);
         assert_eq!(parsed.entries[999].variable, "v999");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_list_makes_any_parser_panic(list in ".*") {
+            let _ = parse_secret_paths(&list);
+            let _ = parse_assignments(&list, FIELDS_FORM);
+            let _ = parse_args(&list);
+        }
+
+        #[test]
+        fn written_entries_parse_back_whatever_the_separators_and_spaces(
+            entries in proptest::collection::vec(
+                ("[A-Za-z_][A-Za-z0-9_.]{0,12}[A-Za-z0-9_]", "/[a-z0-9 =/_-]{0,20}[a-z0-9]"),
+                1..20,
+            ),
+            separators in proptest::collection::vec(
+                proptest::sample::select(vec![",", "\n", "\r\n", " , ", ",\n\n", ",,"]),
+                20,
+            ),
+            padding in proptest::collection::vec(proptest::sample::select(vec!["", " ", "\t"]), 20),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<(String, String)> = entries
+                .into_iter()
+                .filter(|(variable, _)| seen.insert(variable.to_lowercase()))
+                .collect();
+            let list: String = entries
+                .iter()
+                .enumerate()
+                .map(|(i, (variable, path))| {
+                    format!("{}{variable}{}={}{path}{}", padding[i], padding[19 - i], padding[i], separators[i])
+                })
+                .collect();
+            let parsed = parse_secret_paths(&list).unwrap();
+            let pairs: Vec<(String, String)> =
+                parsed.entries.into_iter().map(|e| (e.variable, e.target)).collect();
+            proptest::prop_assert_eq!(pairs, entries);
+        }
+    }
 }

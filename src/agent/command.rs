@@ -185,4 +185,66 @@ mod tests {
             "##vso[task.complete result=Failed;]bad"
         );
     }
+
+    /// A command as the agent reads it: name, properties, data.
+    type Parsed = (String, Vec<(String, String)>, String);
+
+    /// The agent's parser (Command.cs `TryParse`): prefix, first `]`, `;`-separated
+    /// properties split at their first `=`, then its unescaping of values and data.
+    fn agent_parse(line: &str) -> Option<Parsed> {
+        let start = line.find("##vso[")? + "##vso[".len();
+        let end = start + line[start..].find(']')?;
+        let info = &line[start..end];
+        let (name, rest) = info.split_once(' ').unwrap_or((info, ""));
+        let properties = rest
+            .split(';')
+            .filter_map(|item| item.split_once('='))
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(key, value)| (key.to_string(), agent_unescape(value)))
+            .collect();
+        Some((
+            name.to_string(),
+            properties,
+            agent_unescape(&line[end + 1..]),
+        ))
+    }
+
+    fn agent_unescape(text: &str) -> String {
+        text.replace("%3B", ";")
+            .replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%5D", "]")
+            .replace("%AZP25", "%")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_data_is_one_line_and_unescapes_to_itself(text in ".*") {
+            let escaped = escape_data(&text);
+            proptest::prop_assert!(!escaped.contains(['\r', '\n']));
+            proptest::prop_assert_eq!(agent_unescape(&escaped), text);
+        }
+
+        #[test]
+        fn escaped_property_values_unescape_to_themselves(text in ".*") {
+            let escaped = escape_property(&text);
+            proptest::prop_assert!(!escaped.contains(['\r', '\n', ';', ']']));
+            proptest::prop_assert_eq!(agent_unescape(&escaped), text);
+        }
+
+        #[test]
+        fn any_command_line_parses_back_to_what_was_written(
+            variable in ".+",
+            value in ".*",
+            secret in proptest::bool::ANY,
+        ) {
+            let kind = VariableKind { secret, output: true };
+            let line = set_variable(&variable, &value, kind);
+            let (name, properties, data) = agent_parse(&line).unwrap();
+            proptest::prop_assert_eq!(name, "task.setvariable");
+            proptest::prop_assert_eq!(&properties[0], &("variable".to_string(), variable.clone()));
+            proptest::prop_assert_eq!(properties.len(), if secret { 3 } else { 2 });
+            proptest::prop_assert_eq!(data, value);
+        }
+    }
 }

@@ -76,4 +76,21 @@ mod tests {
     fn text_without_hashes_is_unchanged() {
         assert_eq!(neutralise("plain ünïcode text"), "plain ünïcode text");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_survives_with_a_logging_command_and_nothing_else_changes(text in "[^\u{200B}]*") {
+            let safe = neutralise(&text);
+            proptest::prop_assert!(!safe.to_lowercase().contains("##vso["));
+            proptest::prop_assert!(!safe.contains("##["));
+            proptest::prop_assert_eq!(safe.replace(ZERO_WIDTH_SPACE, ""), text);
+        }
+
+        #[test]
+        fn commands_built_from_hashes_and_brackets_are_always_broken(text in "[#vVsSoO\\[x]{0,40}") {
+            let safe = neutralise(&text);
+            proptest::prop_assert!(!safe.to_lowercase().contains("##vso["));
+            proptest::prop_assert!(!safe.contains("##["));
+        }
+    }
 }

@@ -421,4 +421,22 @@ mod tests {
             assert!(!error.to_string().contains("sec"), "{error}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_successful_body_decodes_or_is_malformed_without_quoting_it(body in ".*") {
+            let host = FakeHost::new(&[]);
+            host.answer(200, &body);
+            match call(&host) {
+                Ok(_) => {}
+                Err(ApiError::Malformed { .. }) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        #[test]
+        fn any_host_answer_decodes_without_panicking(answer in ".*") {
+            let _ = crate::host::HttpOutcome::decode(&answer);
+        }
+    }
 }

@@ -373,4 +373,12 @@ mod tests {
     fn an_unknown_transport_error_quotes_node() {
         assert!(transport_message("EWEIRD", "odd failure").contains("odd failure (EWEIRD)"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_error_reply_gives_a_message_without_panicking(status in 0u16..1000, body in ".*") {
+            let message = ApiError::from_status(URL.to_string(), status, &body).to_string();
+            proptest::prop_assert!(message.starts_with("Akeyless refused"));
+        }
+    }
 }

@@ -38,3 +38,57 @@ pub fn fields_summary(count: usize) -> String {
         format!(", and {count} field variable(s)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use crate::agent::masking;
+    use crate::akeyless::dynamic_secret;
+    use crate::grammar::Assignment;
+    use crate::tasks::fields;
+
+    /// Any JSON document, strings included that themselves hold JSON.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            Just(Value::String(
+                r#"{"k":"nested-secret","n":[1,"x"]}"#.to_string()
+            )),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-z]{1,6}", inner), 0..6)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_reply_normalises_without_panicking(reply in json()) {
+            let _ = dynamic_secret::normalise(reply);
+        }
+
+        #[test]
+        fn any_field_path_resolves_or_fails_cleanly(document in json(), path in "[a-z0-9.]{1,20}") {
+            let fields = [Assignment { variable: "v".to_string(), target: path }];
+            let _ = fields::values(&fields, &document);
+        }
+
+        #[test]
+        fn every_string_registered_is_non_blank_and_unique(document in json(), text in ".*") {
+            for value in [document.to_string(), text] {
+                let registered = masking::strings_to_register(&value);
+                prop_assert!(registered.iter().all(|s| !s.trim().is_empty()));
+                let unique: std::collections::HashSet<&String> = registered.iter().collect();
+                prop_assert_eq!(unique.len(), registered.len());
+            }
+        }
+    }
+}
