@@ -203,6 +203,13 @@ function createHost(readEnv) {
       }
     },
     sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
+    readFile: (file) => {
+      try {
+        return JSON.stringify({ text: fs.readFileSync(file, 'utf8') });
+      } catch (error) {
+        return JSON.stringify({ error: error.code || error.name || 'EUNKNOWN' });
+      }
+    },
     http: exchange,
   };
 }

@@ -88,6 +88,8 @@ pub trait Host {
     /// Whether the JavaScript regular expression `pattern` (case-insensitive) matches somewhere
     /// in `text`; `None` if the pattern is not valid.
     fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool>;
+    /// The text of the file at `path`, or Node's error code (`ENOENT`, `EACCES`...).
+    fn read_file(&self, path: &str) -> Result<String, String>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u64);
     /// Performs one HTTP exchange.
@@ -116,6 +118,23 @@ impl HttpOutcome {
     }
 }
 
+/// A file read as it crosses the wasm boundary: `{"text": ...}` or `{"error": code}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum FileOutcome {
+    Text(String),
+    Error(String),
+}
+
+/// Decodes the host's answer to a file read.
+pub fn decode_file(json: &str) -> Result<String, String> {
+    match serde_json::from_str::<FileOutcome>(json) {
+        Ok(FileOutcome::Text(text)) => Ok(text),
+        Ok(FileOutcome::Error(code)) => Err(code),
+        Err(_) => Err("EHOST".to_string()),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use wasm::JsHost;
 
@@ -124,7 +143,7 @@ mod wasm {
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen_futures::JsFuture;
 
-    use super::{Host, HttpOutcome, HttpRequest, HttpResponse, TransportError};
+    use super::{decode_file, Host, HttpOutcome, HttpRequest, HttpResponse, TransportError};
 
     #[wasm_bindgen]
     extern "C" {
@@ -151,6 +170,10 @@ mod wasm {
 
         #[wasm_bindgen(method, js_name = sleep)]
         fn pause(this: &JsHost, ms: f64) -> js_sys::Promise;
+
+        /// Returns `{"text": ...}` or `{"error": code}` as JSON.
+        #[wasm_bindgen(method, js_name = readFile)]
+        fn read_text(this: &JsHost, path: &str) -> String;
 
         /// Takes the request as JSON; resolves (never rejects) to an `HttpOutcome` as JSON.
         #[wasm_bindgen(method, js_name = http)]
@@ -180,6 +203,10 @@ mod wasm {
 
         fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool> {
             self.test_pattern(pattern, text)
+        }
+
+        fn read_file(&self, path: &str) -> Result<String, String> {
+            decode_file(&self.read_text(path))
         }
 
         async fn sleep(&self, ms: u64) {
@@ -217,6 +244,16 @@ mod tests {
         let decoded =
             HttpOutcome::decode(r#"{"error":{"code":"ECONNREFUSED","message":"refused"}}"#);
         assert_eq!(decoded.unwrap_err().code, "ECONNREFUSED");
+    }
+
+    #[test]
+    fn a_file_read_decodes_to_its_text_or_its_error_code() {
+        assert_eq!(decode_file(r#"{"text":"token"}"#), Ok("token".to_string()));
+        assert_eq!(
+            decode_file(r#"{"error":"ENOENT"}"#),
+            Err("ENOENT".to_string())
+        );
+        assert_eq!(decode_file("garbage"), Err("EHOST".to_string()));
     }
 
     #[test]
@@ -271,6 +308,7 @@ pub mod fake {
         clock_ms: Cell<f64>,
         latency_ms: Cell<f64>,
         sleeps: RefCell<Vec<u64>>,
+        files: RefCell<HashMap<String, String>>,
     }
 
     /// The wall clock reading at fake time 0: 2026-11-26T00:00:00Z.
@@ -289,7 +327,15 @@ pub mod fake {
                 clock_ms: Cell::new(0.0),
                 latency_ms: Cell::new(0.0),
                 sleeps: RefCell::new(Vec::new()),
+                files: RefCell::new(HashMap::new()),
             }
+        }
+
+        /// Makes `path` readable with `text`.
+        pub fn add_file(&self, path: &str, text: &str) {
+            self.files
+                .borrow_mut()
+                .insert(path.to_string(), text.to_string());
         }
 
         /// Queues an answer with headers.
@@ -365,6 +411,14 @@ pub mod fake {
             }
             let literal = pattern.replace('\\', "");
             Some(text.to_lowercase().contains(&literal.to_lowercase()))
+        }
+
+        fn read_file(&self, path: &str) -> Result<String, String> {
+            self.files
+                .borrow()
+                .get(path)
+                .cloned()
+                .ok_or_else(|| "ENOENT".to_string())
         }
 
         async fn sleep(&self, ms: u64) {

@@ -9,6 +9,7 @@ pub mod agent;
 pub mod akeyless;
 pub mod grammar;
 pub mod host;
+pub mod identity;
 pub mod network;
 pub mod tasks;
 

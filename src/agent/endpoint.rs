@@ -13,12 +13,16 @@ use serde_json::{Map, Value};
 /// The fields of an Akeyless service connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// The connection's id, as the agent's variables spell it.
+    pub id: String,
     /// The Akeyless API base URL as entered in the connection.
     pub url: String,
     /// The auth method's Access ID (not a secret).
     pub access_id: Option<String>,
     /// The optional Access Key stored, encrypted, in the connection.
     pub access_key: Option<String>,
+    /// An OIDC token for this connection, when the server supplies one (`idToken`).
+    pub id_token: Option<String>,
 }
 
 /// Reads the connection `id`; `None` when the agent exported no URL for it.
@@ -39,16 +43,23 @@ fn read_exact(env: &impl Fn(&str) -> Option<String>, id: &str) -> Option<Endpoin
         let data = parse_object(env(&format!("ENDPOINT_DATA_{id}")))?;
         string_field(&data, "accessId")
     });
-    let access_key =
-        non_empty(env(&format!("ENDPOINT_AUTH_PARAMETER_{id}_APITOKEN"))).or_else(|| {
+    let auth_parameter = |key: &str| {
+        non_empty(env(&format!(
+            "ENDPOINT_AUTH_PARAMETER_{id}_{}",
+            key.to_uppercase()
+        )))
+        .or_else(|| {
             let auth = parse_object(env(&format!("ENDPOINT_AUTH_{id}")))?;
             let parameters = field(&auth, "parameters")?.as_object()?;
-            string_field(parameters, "apitoken")
-        });
+            string_field(parameters, key)
+        })
+    };
     Some(Endpoint {
+        id: id.to_string(),
         url,
         access_id,
-        access_key,
+        access_key: auth_parameter("apitoken"),
+        id_token: auth_parameter("idToken"),
     })
 }
 
@@ -102,9 +113,11 @@ mod tests {
         assert_eq!(
             read(env, ID),
             Some(Endpoint {
+                id: ID.to_string(),
                 url: "https://api.akeyless.io".to_string(),
                 access_id: Some("p-abcdefghij12a3".to_string()),
                 access_key: Some("key==".to_string()),
+                id_token: None,
             })
         );
     }
@@ -141,6 +154,18 @@ mod tests {
         let endpoint = read(env, ID).unwrap();
         assert_eq!(endpoint.access_id.as_deref(), Some("p-abcdefghij12a3"));
         assert_eq!(endpoint.access_key.as_deref(), Some("key=="));
+    }
+
+    #[test]
+    fn a_late_bound_id_token_is_read_from_the_auth_parameters() {
+        let env = env_of(&[
+            ("ENDPOINT_URL_<id>", "https://gw"),
+            ("ENDPOINT_AUTH_PARAMETER_<id>_IDTOKEN", "eyJ.id.token"),
+        ]);
+        assert_eq!(
+            read(env, ID).unwrap().id_token.as_deref(),
+            Some("eyJ.id.token")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::akeyless::retry::{self, Verdict, MAX_ATTEMPTS};
-use crate::akeyless::{ApiError, BaseUrl};
+use crate::akeyless::{ApiError, BaseUrl, Service};
 use crate::host::{Host, HttpRequest, HttpResponse, TransportError};
 use crate::network::{self, NetworkSettings};
 
@@ -27,7 +27,7 @@ pub const RESPONSE_TIMEOUT_MS: u64 = 20_000;
 /// How long all attempts together may take unless the operation says otherwise (SPEC 5).
 pub const DEADLINE_MS: u64 = 45_000;
 /// How long a connection may take to open.
-const CONNECT_TIMEOUT_MS: u64 = 10_000;
+pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
 /// An attempt with less time than this left before the deadline is not worth starting.
 const SHORTEST_ATTEMPT_MS: u64 = 1_000;
 
@@ -78,7 +78,7 @@ impl<'a, H: Host> Client<'a, H> {
     /// Sends `operation` (again, where that is safe) and decodes its successful response.
     pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Response, ApiError> {
         let url = self.base.join(O::PATH);
-        let mut request = HttpRequest {
+        let request = HttpRequest {
             method: "POST".to_string(),
             url: url.clone(),
             headers: vec![
@@ -97,47 +97,87 @@ impl<'a, H: Host> Client<'a, H> {
                 self.host.pattern_matches(pattern, text)
             }),
         };
-        let started = self.host.now_ms();
-        let deadline = started + operation.deadline_ms() as f64;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let remaining = (deadline - self.host.now_ms()).max(0.0) as u64;
-            request.timeout_ms = operation.response_timeout_ms().min(remaining);
-            request.connect_timeout_ms = CONNECT_TIMEOUT_MS.min(request.timeout_ms);
-            let sent = self.host.now_ms();
-            let outcome = self.host.http(&request).await;
-            let took = (self.host.now_ms() - sent).round();
-            (self.debug)(&format!(
-                "POST {url} attempt {attempt}: {} in {took} ms",
-                describe(&outcome)
-            ));
+        let policy = Policy {
+            may_create: O::MAY_CREATE,
+            response_timeout_ms: operation.response_timeout_ms(),
+            deadline_ms: operation.deadline_ms(),
+        };
+        let response = exchange(self.host, Service::Akeyless, request, policy, &self.debug).await?;
+        decode(Service::Akeyless, url, response.status, &response.body)
+    }
+}
 
-            let wait = match retry::verdict(&outcome, O::MAY_CREATE, self.host.wall_clock_ms()) {
-                Verdict::Done => None,
-                Verdict::Retry => Some(retry::backoff_ms(attempt, self.host.random())),
-                Verdict::RetryAfter(wait) => Some(wait),
+/// How one request is timed and retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// The request may create something if it arrives, so it is not resent once it may have.
+    pub may_create: bool,
+    pub response_timeout_ms: u64,
+    pub deadline_ms: u64,
+}
+
+impl Policy {
+    /// The SPEC's defaults for a request that creates nothing.
+    pub const DEFAULT: Policy = Policy {
+        may_create: false,
+        response_timeout_ms: RESPONSE_TIMEOUT_MS,
+        deadline_ms: DEADLINE_MS,
+    };
+}
+
+/// Sends `request` to `service`, again where `retry` allows and the deadline leaves time,
+/// until a final outcome: a 2xx response, or the error of the last attempt.
+pub async fn exchange<H: Host>(
+    host: &H,
+    service: Service,
+    mut request: HttpRequest,
+    policy: Policy,
+    debug: &dyn Fn(&str),
+) -> Result<HttpResponse, ApiError> {
+    let url = request.url.clone();
+    let started = host.now_ms();
+    let deadline = started + policy.deadline_ms as f64;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let remaining = (deadline - host.now_ms()).max(0.0) as u64;
+        request.timeout_ms = policy.response_timeout_ms.min(remaining);
+        request.connect_timeout_ms = CONNECT_TIMEOUT_MS.min(request.timeout_ms);
+        let sent = host.now_ms();
+        let outcome = host.http(&request).await;
+        let took = (host.now_ms() - sent).round();
+        debug(&format!(
+            "{} {url} attempt {attempt}: {} in {took} ms",
+            request.method,
+            describe(&outcome)
+        ));
+
+        let wait = match retry::verdict(&outcome, policy.may_create, host.wall_clock_ms()) {
+            Verdict::Done => None,
+            Verdict::Retry => Some(retry::backoff_ms(attempt, host.random())),
+            Verdict::RetryAfter(wait) => Some(wait),
+        };
+        let left = deadline - host.now_ms();
+        let give_up = match wait {
+            None => true,
+            Some(wait) => attempt >= MAX_ATTEMPTS || (wait + SHORTEST_ATTEMPT_MS) as f64 > left,
+        };
+        if give_up {
+            return match finish(service, outcome, &request) {
+                Err(error) if attempt > 1 => Err(ApiError::GaveUp {
+                    attempts: attempt,
+                    seconds: ((host.now_ms() - started) / 1000.0).round() as u64,
+                    last: Box::new(error),
+                }),
+                other => other,
             };
-            let left = deadline - self.host.now_ms();
-            let give_up = match wait {
-                None => true,
-                Some(wait) => attempt >= MAX_ATTEMPTS || (wait + SHORTEST_ATTEMPT_MS) as f64 > left,
-            };
-            if give_up {
-                let result = finish(url, outcome, &request);
-                return match result {
-                    Err(error) if attempt > 1 => Err(ApiError::GaveUp {
-                        attempts: attempt,
-                        seconds: ((self.host.now_ms() - started) / 1000.0).round() as u64,
-                        last: Box::new(error),
-                    }),
-                    other => other,
-                };
-            }
-            let wait = wait.unwrap_or_default();
-            (self.debug)(&format!("POST {url}: trying again in {wait} ms"));
-            self.host.sleep(wait).await;
         }
+        let wait = wait.unwrap_or_default();
+        debug(&format!(
+            "{} {url}: trying again in {wait} ms",
+            request.method
+        ));
+        host.sleep(wait).await;
     }
 }
 
@@ -149,14 +189,15 @@ fn describe(outcome: &Result<HttpResponse, TransportError>) -> String {
     }
 }
 
-/// The typed response of the final outcome of `request`, or its error.
-fn finish<T: DeserializeOwned>(
-    url: String,
+/// The final outcome of `request`: its 2xx response, or its error.
+fn finish(
+    service: Service,
     outcome: Result<HttpResponse, TransportError>,
     request: &HttpRequest,
-) -> Result<T, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let response = outcome.map_err(|error| ApiError::Transport {
-        url: url.clone(),
+        service,
+        url: request.url.clone(),
         error,
         timeout_ms: request.timeout_ms,
         connect_timeout_ms: request.connect_timeout_ms,
@@ -167,14 +208,25 @@ fn finish<T: DeserializeOwned>(
             .map(|proxy| network::without_credentials(&proxy.url)),
     })?;
     if !(200..300).contains(&response.status) {
-        return Err(ApiError::from_status(url, response.status, &response.body));
+        return Err(ApiError::from_status(
+            service,
+            request.url.clone(),
+            response.status,
+            &response.body,
+        ));
     }
-    decode(url, response.status, &response.body)
+    Ok(response)
 }
 
-/// Decodes a 2xx body. Serde's own messages are not shown: they can quote the values.
-fn decode<T: DeserializeOwned>(url: String, status: u16, body: &str) -> Result<T, ApiError> {
+/// Decodes a 2xx JSON body. Serde's own messages are not shown: they can quote the values.
+pub fn decode<T: DeserializeOwned>(
+    service: Service,
+    url: String,
+    status: u16,
+    body: &str,
+) -> Result<T, ApiError> {
     let malformed = |problem| ApiError::Malformed {
+        service,
         url: url.clone(),
         status,
         problem,
@@ -274,9 +326,10 @@ mod tests {
             call(&host),
             Err(ApiError::Status {
                 url: "https://gw:8000/api/v2/ping".to_string(),
+                service: Service::Akeyless,
                 status: 403,
                 server_text: Some("forbidden".to_string()),
-                akeyless_reply: true,
+                json_reply: true,
             })
         );
     }

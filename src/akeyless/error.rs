@@ -1,8 +1,9 @@
-//! Errors from talking to Akeyless, each rendered as one sentence a pipeline author can act
-//! on: what failed, where, the HTTP status and the server's own `error`/`message` text.
+//! Errors from talking to Akeyless (or to an identity endpoint on the way to it), each
+//! rendered as one sentence a pipeline author can act on: what failed, where, the HTTP
+//! status and the server's own `error`/`message` text.
 //!
 //! Nothing here quotes a request body, and a reply body is quoted only through its `error`
-//! and `message` fields (or a short excerpt when the reply is not Akeyless JSON).
+//! and `message` fields (or a short excerpt when the reply is not JSON).
 
 use std::fmt;
 
@@ -13,12 +14,33 @@ use crate::host::TransportError;
 /// How much of a non-JSON error body is quoted.
 const EXCERPT_CHARS: usize = 200;
 
+/// Who a request went to, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Akeyless,
+    /// The agent's endpoint that issues the pipeline's OIDC tokens.
+    PipelineOidc,
+    /// The Azure instance metadata service (managed identity tokens).
+    AzureMetadata,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Akeyless => "Akeyless",
+            Service::PipelineOidc => "the Azure DevOps OIDC token endpoint",
+            Service::AzureMetadata => "the Azure instance metadata service",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// The service connection's URL cannot be used.
     InvalidBaseUrl { url: String, reason: &'static str },
     /// No response arrived.
     Transport {
+        service: Service,
         url: String,
         error: TransportError,
         timeout_ms: u64,
@@ -26,16 +48,18 @@ pub enum ApiError {
         /// The proxy the request went through, without credentials.
         proxy: Option<String>,
     },
-    /// Akeyless (or whatever answered at the URL) refused the request.
+    /// The service (or whatever answered at the URL) refused the request.
     Status {
+        service: Service,
         url: String,
         status: u16,
         server_text: Option<String>,
-        /// Whether the body was Akeyless's JSON error object, rather than, say, a proxy's page.
-        akeyless_reply: bool,
+        /// Whether the body was a JSON error object, rather than, say, a proxy's page.
+        json_reply: bool,
     },
     /// A successful status, but a body that cannot be used.
     Malformed {
+        service: Service,
         url: String,
         status: u16,
         problem: &'static str,
@@ -50,17 +74,18 @@ pub enum ApiError {
 
 impl ApiError {
     /// The error for a non-2xx reply, with the server's explanation taken from `body`.
-    pub fn from_status(url: String, status: u16, body: &str) -> Self {
+    pub fn from_status(service: Service, url: String, status: u16, body: &str) -> Self {
         let body = body.trim();
-        let (server_text, akeyless_reply) = match serde_json::from_str::<Value>(body) {
+        let (server_text, json_reply) = match serde_json::from_str::<Value>(body) {
             Ok(Value::Object(fields)) => (json_error_text(&fields), true),
             _ => (excerpt(body), false),
         };
         ApiError::Status {
+            service,
             url,
             status,
             server_text,
-            akeyless_reply,
+            json_reply,
         }
     }
 }
@@ -86,7 +111,7 @@ fn excerpt(body: &str) -> Option<String> {
         return None;
     }
     if body.starts_with('<') {
-        return Some("an HTML page, not an Akeyless API reply".to_string());
+        return Some("an HTML page, not an API reply".to_string());
     }
     let single_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let excerpt: String = single_line.chars().take(EXCERPT_CHARS).collect();
@@ -163,13 +188,14 @@ impl fmt::Display for ApiError {
                  {reason}. Examples: https://api.akeyless.io, https://my-gateway:8000/api/v2."
             ),
             ApiError::Transport {
+                service,
                 url,
                 error,
                 timeout_ms,
                 connect_timeout_ms,
                 proxy,
             } => {
-                write!(f, "Could not reach Akeyless at {url}")?;
+                write!(f, "Could not reach {service} at {url}")?;
                 if let Some(proxy) = proxy {
                     write!(f, " through the proxy {proxy}")?;
                 }
@@ -181,18 +207,23 @@ impl fmt::Display for ApiError {
                 )
             }
             ApiError::Status {
+                service,
                 url,
                 status,
                 server_text,
-                akeyless_reply,
+                json_reply,
             } => {
-                write!(f, "Akeyless refused {url} with HTTP {status}")?;
+                write!(
+                    f,
+                    "{} refused {url} with HTTP {status}",
+                    Capitalised(*service)
+                )?;
                 match server_text {
                     Some(text) => write!(f, ": {text}.")?,
                     None => write!(f, ".")?,
                 }
                 // Akeyless's own 404 names a missing item; any other 404 means a wrong URL.
-                if *status == 404 && !akeyless_reply {
+                if *status == 404 && !json_reply && *service == Service::Akeyless {
                     write!(
                         f,
                         " Check the service connection's URL: it must be the API base, such \
@@ -202,12 +233,14 @@ impl fmt::Display for ApiError {
                 Ok(())
             }
             ApiError::Malformed {
+                service,
                 url,
                 status,
                 problem,
             } => write!(
                 f,
-                "Akeyless answered {url} with HTTP {status}, but {problem}."
+                "{} answered {url} with HTTP {status}, but {problem}.",
+                Capitalised(*service)
             ),
             ApiError::GaveUp {
                 attempts,
@@ -223,6 +256,20 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// A service's name at the start of a sentence.
+struct Capitalised(Service);
+
+impl fmt::Display for Capitalised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.0.to_string();
+        let mut chars = name.chars();
+        match chars.next() {
+            Some(first) => write!(f, "{}{}", first.to_uppercase(), chars.as_str()),
+            None => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +277,7 @@ mod tests {
     const URL: &str = "https://api.akeyless.io/auth";
 
     fn status_message(status: u16, body: &str) -> String {
-        ApiError::from_status(URL.to_string(), status, body).to_string()
+        ApiError::from_status(Service::Akeyless, URL.to_string(), status, body).to_string()
     }
 
     #[test]
@@ -258,7 +305,7 @@ mod tests {
     #[test]
     fn an_html_error_page_is_described_not_quoted() {
         let message = status_message(502, "<html><body>Bad gateway</body></html>");
-        assert!(message.contains("an HTML page"));
+        assert!(message.contains("an HTML page, not an API reply"));
         assert!(!message.contains("<html>"));
     }
 
@@ -269,6 +316,17 @@ mod tests {
         assert!(message.contains("404 page not found xxx"));
         assert!(message.contains("..."));
         assert!(message.len() < 500);
+    }
+
+    #[test]
+    fn another_service_is_named_as_the_sentence_subject() {
+        let message =
+            ApiError::from_status(Service::PipelineOidc, "https://x/oidctoken".into(), 401, "")
+                .to_string();
+        assert_eq!(
+            message,
+            "The Azure DevOps OIDC token endpoint refused https://x/oidctoken with HTTP 401."
+        );
     }
 
     #[test]
@@ -294,6 +352,7 @@ mod tests {
 
     fn transport_message(code: &str, message: &str) -> String {
         ApiError::Transport {
+            service: Service::Akeyless,
             url: URL.to_string(),
             error: TransportError {
                 code: code.to_string(),
@@ -341,6 +400,7 @@ mod tests {
     #[test]
     fn a_failure_through_a_proxy_names_the_proxy() {
         let message = ApiError::Transport {
+            service: Service::Akeyless,
             url: URL.to_string(),
             error: TransportError {
                 code: "ECONNREFUSED".to_string(),
@@ -377,7 +437,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_error_reply_gives_a_message_without_panicking(status in 0u16..1000, body in ".*") {
-            let message = ApiError::from_status(URL.to_string(), status, &body).to_string();
+            let message = ApiError::from_status(Service::Akeyless, URL.to_string(), status, &body).to_string();
             proptest::prop_assert!(message.starts_with("Akeyless refused"));
         }
     }

@@ -4,6 +4,7 @@
 //! Each operation is a request type implementing [`client::Operation`], which names its
 //! path and its response type; the client adds the URL, the headers and the error handling.
 
+pub mod access_type;
 pub mod auth;
 pub mod base_url;
 pub mod client;
@@ -15,4 +16,4 @@ pub mod secret_value;
 
 pub use base_url::BaseUrl;
 pub use client::Client;
-pub use error::ApiError;
+pub use error::{ApiError, Service};

@@ -1,138 +1,23 @@
-//! Task `akeyless-auth`: logs in to Akeyless and sets the secret output `akeylessToken`.
-//!
-//! The Access ID comes from the service connection. The credential is, in this order of
-//! preference: the `jwt` input, the `access-key` input (YAML alias of `accessKey`), the
-//! connection's stored Access Key. Both inputs at once are refused rather than guessed.
+//! Task `akeyless-auth`: logs in to Akeyless (see `tasks::login` for how the method and its
+//! credential are chosen) and sets the secret output `akeylessToken`.
 
 use crate::agent::{Agent, VariableKind};
-use crate::akeyless::auth::{AuthRequest, Credential};
-use crate::akeyless::ApiError;
 use crate::host::Host;
-use crate::tasks;
-use crate::tasks::{TaskError, CONNECTION_INPUT};
+use crate::tasks::{self, login, TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-auth";
-/// The input's schema-valid name; pipelines write its alias `access-key`.
-const ACCESS_KEY_INPUT: &str = "accessKey";
-const ACCESS_KEY_ALIAS: &str = "access-key";
-const JWT_INPUT: &str = "jwt";
 pub const TOKEN_OUTPUT: &str = "akeylessToken";
-
-/// Where the credential came from, for the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CredentialSource {
-    AccessKeyInput,
-    JwtInput,
-    Connection,
-}
-
-impl CredentialSource {
-    fn describe(self) -> &'static str {
-        match self {
-            CredentialSource::AccessKeyInput => "the access key from the 'access-key' input",
-            CredentialSource::JwtInput => "the JWT from the 'jwt' input",
-            CredentialSource::Connection => "the Access Key stored in the service connection",
-        }
-    }
-}
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
-    // The agent hands over the canonical name; the hyphenated one is read too in case a
-    // pipeline's alias reaches the agent unresolved.
-    let access_key = credential_input(agent, &[ACCESS_KEY_INPUT, ACCESS_KEY_ALIAS]);
-    let jwt = credential_input(agent, &[JWT_INPUT]);
-    let stored_key = endpoint.access_key.as_deref().map(str::trim);
-    for secret in [access_key.as_deref(), jwt.as_deref(), stored_key]
-        .into_iter()
-        .flatten()
-    {
-        agent.register_secret(secret);
-    }
-
-    let access_id = endpoint.access_id.ok_or_else(|| {
-        TaskError::Message(format!(
-            "The service connection in '{CONNECTION_INPUT}' has no Access ID. Edit the \
-             connection and enter the Access ID (p-...) of the Akeyless auth method."
-        ))
-    })?;
-    let (credential, source) = choose_credential(access_key, jwt, stored_key)?;
     let client = tasks::client(agent, &endpoint.url)?;
-    let request = AuthRequest::new(&access_id, credential);
-
-    agent.info(&format!(
-        "Authenticating to Akeyless as {access_id} ({}) with {}.",
-        request.access_type(),
-        source.describe()
-    ));
-    let reply = client
-        .call(&request)
-        .await
-        .map_err(|error| explain_refused_login(error, &access_id, source))?;
-    let token = reply
-        .token
-        .map(|token| token.trim().to_string())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            TaskError::Message(
-                "Akeyless accepted the login, but its reply holds no token.".to_string(),
-            )
-        })?;
-    agent.set_variable(TOKEN_OUTPUT, &token, VariableKind::SECRET_OUTPUT);
+    let login = login::log_in(agent, &endpoint, &client).await?;
+    agent.set_variable(TOKEN_OUTPUT, &login.token, VariableKind::SECRET_OUTPUT);
     Ok(format!(
-        "Authenticated to Akeyless as {access_id}; the token is in the secret output \
-         variable {TOKEN_OUTPUT}."
+        "Authenticated to Akeyless as {}; the token is in the secret output variable \
+         {TOKEN_OUTPUT}.",
+        login.access_id
     ))
-}
-
-/// The first of `names` that is set, trimmed: credentials never hold outer whitespace.
-fn credential_input<H: Host>(agent: &Agent<'_, H>, names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .find_map(|name| agent.input(name))
-        .map(|value| value.trim().to_string())
-}
-
-fn choose_credential(
-    access_key: Option<String>,
-    jwt: Option<String>,
-    stored_key: Option<&str>,
-) -> Result<(Credential, CredentialSource), TaskError> {
-    match (access_key, jwt) {
-        (Some(_), Some(_)) => Err(TaskError::Message(
-            "Both 'access-key' and 'jwt' are set. Set only one: 'access-key' for an API key \
-             auth method, 'jwt' for a JWT/OAuth2 auth method."
-                .to_string(),
-        )),
-        (None, Some(jwt)) => Ok((Credential::Jwt(jwt), CredentialSource::JwtInput)),
-        (Some(key), None) => Ok((Credential::AccessKey(key), CredentialSource::AccessKeyInput)),
-        (None, None) => match stored_key {
-            Some(key) => Ok((
-                Credential::AccessKey(key.to_string()),
-                CredentialSource::Connection,
-            )),
-            None => Err(TaskError::Message(
-                "No credential to log in to Akeyless. Set the input 'access-key' (an API key, \
-                 best from a secret variable) or 'jwt' (a JWT), or store an Access Key in the \
-                 service connection."
-                    .to_string(),
-            )),
-        },
-    }
-}
-
-/// Adds what to check when Akeyless refuses the credential itself.
-fn explain_refused_login(error: ApiError, access_id: &str, source: CredentialSource) -> TaskError {
-    match error {
-        ApiError::Status {
-            status: 401 | 403, ..
-        } => TaskError::Message(format!(
-            "{error} Check that {access_id} is the Access ID of the auth method and that {} \
-             belongs to it.",
-            source.describe()
-        )),
-        other => TaskError::Api(other),
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use crate::grammar;
 use crate::host::Host;
 use crate::tasks;
 use crate::tasks::{
-    explain_refused_token, fields, json_output, optional_text_input, token_input, TaskError,
-    CONNECTION_INPUT, NAME_INPUT,
+    explain_refused_token, fields, json_output, optional_text_input, TaskError, CONNECTION_INPUT,
+    NAME_INPUT,
 };
 
 pub const TASK_NAME: &str = "akeyless-get-dynamic-secret-value-task";
@@ -25,7 +25,6 @@ const MAX_TIMEOUT_SECONDS: u64 = 600;
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
-    let token = token_input(agent)?;
     let name = agent.required_input(NAME_INPUT)?.trim().to_string();
     let target = optional_text_input(agent, TARGET_INPUT);
     let timeout = timeout_input(agent)?;
@@ -39,6 +38,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
     let client = tasks::client(agent, &endpoint.url)?;
+    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
 
     agent.info(&format!(
         "Requesting the dynamic secret '{name}' from Akeyless (the producer may take up to \

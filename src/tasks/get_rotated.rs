@@ -9,8 +9,8 @@ use crate::akeyless::rotated_secret::GetRotatedSecretValue;
 use crate::host::Host;
 use crate::tasks;
 use crate::tasks::{
-    explain_refused_token, fields, json_output, optional_text_input, token_input, version_input,
-    TaskError, CONNECTION_INPUT, NAME_INPUT,
+    explain_refused_token, fields, json_output, optional_text_input, version_input, TaskError,
+    CONNECTION_INPUT, NAME_INPUT,
 };
 
 pub const TASK_NAME: &str = "akeyless-get-rotated-secret-value-task";
@@ -20,13 +20,13 @@ const HOST_INPUT: &str = "host";
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
-    let token = token_input(agent)?;
     let name = agent.required_input(NAME_INPUT)?.trim().to_string();
     let ignore_cache = agent.bool_input(IGNORE_CACHE_INPUT);
     let version = version_input(agent)?;
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
     let client = tasks::client(agent, &endpoint.url)?;
+    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
 
     agent.info(&format!(
         "Fetching the rotated secret '{name}' from Akeyless."

@@ -12,9 +12,7 @@ use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
 use crate::grammar;
 use crate::host::Host;
 use crate::tasks;
-use crate::tasks::{
-    delivery, explain_refused_token, token_input, version_input, TaskError, CONNECTION_INPUT,
-};
+use crate::tasks::{delivery, explain_refused_token, version_input, TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-get-secrets-value-task";
 const PATHS_INPUT: &str = "secretsPaths";
@@ -30,7 +28,6 @@ const NAMES_PER_REQUEST: usize = 100;
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
-    let token = token_input(agent)?;
     let paths =
         grammar::parse_secret_paths(&agent.required_input(PATHS_INPUT)?).map_err(|error| {
             InputError::Invalid {
@@ -42,6 +39,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let accessibility = accessibility_input(agent)?;
     let version = version_input(agent)?;
     let client = tasks::client(agent, &endpoint.url)?;
+    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
 
     agent.info(&format!(
         "Fetching {} secret path(s) from Akeyless for {} variable(s).",

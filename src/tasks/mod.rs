@@ -10,10 +10,11 @@ pub mod get_dynamic;
 pub mod get_rotated;
 pub mod get_secrets;
 pub mod json_output;
+pub mod login;
 
 use std::fmt;
 
-use crate::agent::{Agent, InputError};
+use crate::agent::{Agent, Endpoint, InputError};
 use crate::akeyless::{ApiError, BaseUrl, Client};
 use crate::host::Host;
 
@@ -57,9 +58,26 @@ impl fmt::Display for TaskError {
     }
 }
 
+/// The token for a get task: the `token` input, registered as a secret; or, when it is
+/// empty, a fresh login with the service connection's method.
+pub async fn token_or_login<H: Host>(
+    agent: &Agent<'_, H>,
+    endpoint: &Endpoint,
+    client: &Client<'_, H>,
+) -> Result<String, TaskError> {
+    if agent.input(TOKEN_INPUT).is_some() {
+        return token_input(agent);
+    }
+    agent.info(
+        "The input 'token' is empty, so this step logs in to Akeyless itself with the service \
+         connection.",
+    );
+    Ok(login::log_in(agent, endpoint, client).await?.token)
+}
+
 /// The `token` input, registered as a secret. A value still reading `$(...)` is a variable
 /// the agent could not expand, which means the auth step's name does not match.
-pub fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let token = agent.required_input(TOKEN_INPUT)?.trim().to_string();
     if token.starts_with("$(") && token.ends_with(')') {
         return Err(InputError::Invalid {

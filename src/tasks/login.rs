@@ -1,0 +1,525 @@
+//! Logging in to Akeyless: choosing the auth method, getting its credential from the inputs,
+//! the service connection or the agent's machine, and exchanging it for a token. Used by
+//! `akeyless-auth`, and by the get tasks when their `token` is empty (they declare none of
+//! the credential inputs, so for them only the connection and the machine count).
+//!
+//! The method: an explicit `access-key` or `jwt` input decides it; else the `accessType`
+//! input; else (`auto`) the Access ID's kind letter. Each method then needs:
+//! - API key: `access-key`, or the Access Key stored in the connection;
+//! - JWT: `jwt`, or the pipeline's own OIDC token for the connection;
+//! - Azure AD: the machine's managed identity (`azureClientId` picks a user-assigned one);
+//! - Kubernetes: `k8sAuthConfigName`, the service-account token file, the gateway URL;
+//! - Universal Identity: `uidToken`;
+//! - certificate: `certificate` and `privateKey` (PEM text, or the path of a PEM file).
+
+use crate::agent::multiline::base64;
+use crate::agent::{masking, Agent, Endpoint, InputError};
+use crate::akeyless::access_type::{AccessType, MethodChoice, CHOICES};
+use crate::akeyless::auth::{AuthRequest, Credential};
+use crate::akeyless::{ApiError, Client};
+use crate::host::Host;
+use crate::identity::{azure_metadata, pipeline_oidc};
+use crate::tasks::{optional_text_input, TaskError, CONNECTION_INPUT};
+
+/// The input's schema-valid name; pipelines write its alias `access-key`.
+const ACCESS_KEY_INPUT: &str = "accessKey";
+const ACCESS_KEY_ALIAS: &str = "access-key";
+const JWT_INPUT: &str = "jwt";
+const ACCESS_TYPE_INPUT: &str = "accessType";
+const AZURE_CLIENT_ID_INPUT: &str = "azureClientId";
+const K8S_CONFIG_INPUT: &str = "k8sAuthConfigName";
+const K8S_TOKEN_PATH_INPUT: &str = "k8sServiceAccountTokenPath";
+const GATEWAY_URL_INPUT: &str = "gatewayUrl";
+const UID_TOKEN_INPUT: &str = "uidToken";
+const CERTIFICATE_INPUT: &str = "certificate";
+const PRIVATE_KEY_INPUT: &str = "privateKey";
+
+/// Where a pod's service-account token is mounted.
+const DEFAULT_K8S_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/// A successful login.
+pub struct Login {
+    pub token: String,
+    pub access_id: String,
+}
+
+/// Logs in with the method and credential the inputs, `endpoint` and the machine give.
+pub async fn log_in<H: Host>(
+    agent: &Agent<'_, H>,
+    endpoint: &Endpoint,
+    client: &Client<'_, H>,
+) -> Result<Login, TaskError> {
+    // The agent hands over the canonical name; the hyphenated one is read too in case a
+    // pipeline's alias reaches the agent unresolved.
+    let access_key = credential_input(agent, &[ACCESS_KEY_INPUT, ACCESS_KEY_ALIAS]);
+    let jwt = credential_input(agent, &[JWT_INPUT]);
+    let stored_key = endpoint.access_key.as_deref().map(str::trim);
+    for secret in [access_key.as_deref(), jwt.as_deref(), stored_key]
+        .into_iter()
+        .flatten()
+    {
+        agent.register_secret(secret);
+    }
+    let access_id = endpoint.access_id.clone().ok_or_else(|| {
+        TaskError::Message(format!(
+            "The service connection in '{CONNECTION_INPUT}' has no Access ID. Edit the \
+             connection and enter the Access ID (p-...) of the Akeyless auth method."
+        ))
+    })?;
+    let method = choose_method(agent, access_key.is_some(), jwt.is_some(), &access_id)?;
+    let (credential, source) =
+        credential_for(agent, endpoint, &access_id, method, access_key, jwt).await?;
+    let request = AuthRequest::new(&access_id, credential);
+
+    agent.info(&format!(
+        "Authenticating to Akeyless as {access_id} ({}) with {source}.",
+        request.access_type()
+    ));
+    let reply = client
+        .call(&request)
+        .await
+        .map_err(|error| explain_refused_login(error, &access_id, &source))?;
+    let token = reply
+        .token
+        .map(|token| token.trim().to_string())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            TaskError::Message(
+                "Akeyless accepted the login, but its reply holds no token.".to_string(),
+            )
+        })?;
+    agent.register_secret(&token);
+    Ok(Login { token, access_id })
+}
+
+/// The first of `names` that is set, trimmed: credentials never hold outer whitespace.
+fn credential_input<H: Host>(agent: &Agent<'_, H>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|name| agent.input(name))
+        .map(|value| value.trim().to_string())
+}
+
+fn choose_method<H: Host>(
+    agent: &Agent<'_, H>,
+    has_access_key: bool,
+    has_jwt: bool,
+    access_id: &str,
+) -> Result<AccessType, TaskError> {
+    match (has_access_key, has_jwt) {
+        (true, true) => Err(TaskError::Message(
+            "Both 'access-key' and 'jwt' are set. Set only one: 'access-key' for an API key \
+             auth method, 'jwt' for a JWT/OAuth2 auth method."
+                .to_string(),
+        )),
+        (true, false) => Ok(AccessType::AccessKey),
+        (false, true) => Ok(AccessType::Jwt),
+        (false, false) => {
+            let choice = agent.input(ACCESS_TYPE_INPUT).unwrap_or_default();
+            match AccessType::from_choice(&choice) {
+                Some(MethodChoice::Explicit(kind)) => Ok(kind),
+                Some(MethodChoice::Auto) => {
+                    AccessType::from_access_id(access_id).map_err(|error| {
+                        TaskError::Message(format!(
+                        "{error}. Set the input '{ACCESS_TYPE_INPUT}' to the auth method's kind \
+                         ({CHOICES}), or set 'access-key' or 'jwt'."
+                    ))
+                    })
+                }
+                None => Err(InputError::Invalid {
+                    input: ACCESS_TYPE_INPUT.to_string(),
+                    problem: format!("it is '{}'; use {CHOICES}.", choice.trim()),
+                }
+                .into()),
+            }
+        }
+    }
+}
+
+/// The credential for `method`, and where it came from (for the log).
+async fn credential_for<H: Host>(
+    agent: &Agent<'_, H>,
+    endpoint: &Endpoint,
+    access_id: &str,
+    method: AccessType,
+    access_key: Option<String>,
+    jwt: Option<String>,
+) -> Result<(Credential, String), TaskError> {
+    let needs = |what: &str| {
+        TaskError::Message(format!(
+            "{access_id} is {} auth method: {what}.",
+            with_article(method)
+        ))
+    };
+    match method {
+        AccessType::AccessKey => {
+            if let Some(key) = access_key {
+                return Ok((
+                    Credential::AccessKey(key),
+                    "the access key from the 'access-key' input".into(),
+                ));
+            }
+            let stored = endpoint.access_key.as_deref().map(str::trim);
+            match stored {
+                Some(key) => Ok((
+                    Credential::AccessKey(key.to_string()),
+                    "the Access Key stored in the service connection".into(),
+                )),
+                None => Err(needs(
+                    "set the input 'access-key' (best from a secret variable) or store the \
+                     Access Key in the service connection; for a JWT auth method, set 'jwt'",
+                )),
+            }
+        }
+        AccessType::Jwt => {
+            if let Some(jwt) = jwt {
+                return Ok((Credential::Jwt(jwt), "the JWT from the 'jwt' input".into()));
+            }
+            match pipeline_oidc::token(agent, endpoint).await? {
+                Some((token, source)) => {
+                    agent.register_secret(&token);
+                    let from = match source {
+                        pipeline_oidc::Source::Connection => "supplied with the service connection",
+                        pipeline_oidc::Source::Endpoint => "issued by Azure DevOps",
+                    };
+                    Ok((
+                        Credential::Jwt(token),
+                        format!("the pipeline's OIDC token for this service connection, {from}"),
+                    ))
+                }
+                None => Err(needs(
+                    "set the input 'jwt', or run on an agent that issues the pipeline's OIDC \
+                     token (System.OidcRequestUri)",
+                )),
+            }
+        }
+        AccessType::AzureAd => {
+            let client_id = optional_text_input(agent, AZURE_CLIENT_ID_INPUT);
+            let token = azure_metadata::token(agent, client_id.as_deref())
+                .await
+                .map_err(|error| {
+                    TaskError::Message(format!(
+                        "{error} Azure AD auth needs an agent on an Azure VM or scale set with a \
+                         managed identity ('{AZURE_CLIENT_ID_INPUT}' picks a user-assigned one)."
+                    ))
+                })?;
+            agent.register_secret(&token);
+            let cloud_id = base64(token.as_bytes());
+            agent.register_secret(&cloud_id);
+            Ok((
+                Credential::AzureAd { cloud_id },
+                "the Azure managed identity of this machine".into(),
+            ))
+        }
+        AccessType::Kubernetes => {
+            let config_name = optional_text_input(agent, K8S_CONFIG_INPUT).ok_or_else(|| {
+                needs(&format!(
+                    "set the input '{K8S_CONFIG_INPUT}' to the gateway's Kubernetes auth config"
+                ))
+            })?;
+            let path = optional_text_input(agent, K8S_TOKEN_PATH_INPUT)
+                .unwrap_or_else(|| DEFAULT_K8S_TOKEN_PATH.to_string());
+            let token = read_text(agent, &path, K8S_TOKEN_PATH_INPUT, "service-account token")?;
+            let token = token.trim();
+            agent.register_secret(token);
+            let gateway_url = optional_text_input(agent, GATEWAY_URL_INPUT)
+                .unwrap_or_else(|| gateway_root(&endpoint.url));
+            Ok((
+                Credential::Kubernetes {
+                    config_name,
+                    service_account_token: base64(token.as_bytes()),
+                    gateway_url,
+                },
+                format!("the Kubernetes service-account token in {path}"),
+            ))
+        }
+        AccessType::UniversalIdentity => {
+            let token = credential_input(agent, &[UID_TOKEN_INPUT]).ok_or_else(|| {
+                needs(&format!(
+                    "set the input '{UID_TOKEN_INPUT}' (best from a secret variable)"
+                ))
+            })?;
+            agent.register_secret(&token);
+            Ok((
+                Credential::UniversalIdentity(token),
+                format!("the token from the '{UID_TOKEN_INPUT}' input"),
+            ))
+        }
+        AccessType::Certificate => {
+            let (Some(certificate), Some(private_key)) = (
+                agent.input(CERTIFICATE_INPUT),
+                agent.input(PRIVATE_KEY_INPUT),
+            ) else {
+                return Err(needs(&format!(
+                    "set the inputs '{CERTIFICATE_INPUT}' and '{PRIVATE_KEY_INPUT}' (PEM text, or \
+                     the path of a PEM file such as a downloaded secure file)"
+                )));
+            };
+            let private_key = pem_or_file(agent, &private_key, PRIVATE_KEY_INPUT)?;
+            for secret in masking::strings_to_register(&private_key) {
+                agent.register_secret(&secret);
+            }
+            let certificate = pem_or_file(agent, &certificate, CERTIFICATE_INPUT)?;
+            let key_data = base64(private_key.as_bytes());
+            agent.register_secret(&key_data);
+            Ok((
+                Credential::Certificate {
+                    cert_data: base64(certificate.as_bytes()),
+                    key_data,
+                },
+                "the client certificate from the 'certificate' and 'privateKey' inputs".into(),
+            ))
+        }
+        AccessType::AwsIam | AccessType::Gcp => Err(TaskError::Message(format!(
+            "{access_id} is {} auth method, which these tasks cannot use yet. Use an auth \
+             method of kind API key, JWT, Azure AD, Kubernetes, Universal Identity or \
+             certificate.",
+            with_article(method)
+        ))),
+    }
+}
+
+/// "an API key", "a JWT"...
+fn with_article(method: AccessType) -> String {
+    let name = method.to_string();
+    let article = match method {
+        AccessType::AccessKey | AccessType::AzureAd | AccessType::AwsIam => "an",
+        _ => "a",
+    };
+    format!("{article} {name}")
+}
+
+/// A PEM given inline, or read from the file whose path the input holds.
+fn pem_or_file<H: Host>(
+    agent: &Agent<'_, H>,
+    value: &str,
+    input: &str,
+) -> Result<String, TaskError> {
+    if value.contains("-----BEGIN") {
+        return Ok(value.to_string());
+    }
+    read_text(agent, value.trim(), input, "PEM file")
+}
+
+fn read_text<H: Host>(
+    agent: &Agent<'_, H>,
+    path: &str,
+    input: &str,
+    what: &str,
+) -> Result<String, TaskError> {
+    agent.host().read_file(path).map_err(|code| {
+        InputError::Invalid {
+            input: input.to_string(),
+            problem: format!("the {what} {path} could not be read ({code})."),
+        }
+        .into()
+    })
+}
+
+/// The gateway's root URL from the connection URL (Kubernetes auth wants it without the
+/// `/api/v2` API path).
+fn gateway_root(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    url.strip_suffix("/api/v2").unwrap_or(url).to_string()
+}
+
+/// Adds what to check when Akeyless refuses the credential itself.
+fn explain_refused_login(error: ApiError, access_id: &str, source: &str) -> TaskError {
+    match error {
+        ApiError::Status {
+            status: 401 | 403, ..
+        } => TaskError::Message(format!(
+            "{error} Check that {access_id} is the Access ID of the auth method and that \
+             {source} belongs to it."
+        )),
+        other => TaskError::Api(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_root_drops_the_api_path() {
+        assert_eq!(gateway_root("https://gw:8000/api/v2/"), "https://gw:8000");
+        assert_eq!(gateway_root("https://gw:8080"), "https://gw:8080");
+    }
+
+    #[test]
+    fn methods_read_with_their_article() {
+        assert_eq!(with_article(AccessType::AccessKey), "an API key");
+        assert_eq!(with_article(AccessType::Jwt), "a JWT");
+        assert_eq!(with_article(AccessType::AzureAd), "an Azure AD");
+    }
+
+    use crate::host::fake::{block_on, FakeHost};
+    use crate::tasks;
+
+    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    /// Runs akeyless-auth with a connection whose Access ID is `access_id`.
+    fn auth_with(access_id: &str, extra: &[(&str, &str)], answer: Option<&str>) -> FakeHost {
+        let mut env = vec![
+            ("INPUT_CONNECTEDSERVICENAME", ID),
+            (
+                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                "https://gw:8000/api/v2",
+            ),
+            (
+                "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
+                access_id,
+            ),
+        ];
+        env.extend_from_slice(extra);
+        let host = FakeHost::new(&env);
+        if let Some(body) = answer {
+            host.answer(200, body);
+        }
+        host
+    }
+
+    fn run(host: &FakeHost) -> Vec<String> {
+        block_on(tasks::run(tasks::auth::TASK_NAME, host));
+        host.lines()
+    }
+
+    fn error_of(lines: &[String]) -> String {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix("##vso[task.logissue type=error;]"))
+            .expect("an error issue")
+            .to_string()
+    }
+
+    fn sent(host: &FakeHost) -> serde_json::Value {
+        serde_json::from_str(&host.requests()[0].body).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_kind_letter_fails_naming_access_type() {
+        let host = auth_with("p-abcdefghij12x3", &[], None);
+        let error = error_of(&run(&host));
+        assert!(error.contains("kind letter 'x'"), "{error}");
+        assert!(error.contains("Set the input 'accessType'"), "{error}");
+    }
+
+    #[test]
+    fn aws_and_gcp_methods_are_refused_by_name() {
+        for (access_id, kind) in [
+            ("p-abcdefghijw1", "an AWS IAM"),
+            ("p-abcdefghijg1", "a GCP"),
+        ] {
+            let error = error_of(&run(&auth_with(access_id, &[], None)));
+            assert!(
+                error.contains(&format!(
+                    "is {kind} auth method, which these tasks cannot use yet"
+                )),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_explicit_access_type_overrides_the_letter() {
+        let host = auth_with(
+            "p-abcdefghij12a3",
+            &[
+                ("INPUT_ACCESSTYPE", "universal_identity"),
+                ("INPUT_UIDTOKEN", "u-uid-token-1"),
+            ],
+            Some(r#"{"token":"t-1"}"#),
+        );
+        run(&host);
+        assert_eq!(
+            sent(&host),
+            serde_json::json!({"access-type":"universal_identity","access-id":"p-abcdefghij12a3","uid-token":"u-uid-token-1"})
+        );
+    }
+
+    #[test]
+    fn an_unknown_access_type_choice_fails_naming_the_input() {
+        let host = auth_with("p-abcdefghij12a3", &[("INPUT_ACCESSTYPE", "ldap")], None);
+        let error = error_of(&run(&host));
+        assert!(
+            error.starts_with("The input 'accessType' is not valid: it is 'ldap'"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn kubernetes_reads_the_token_file_and_derives_the_gateway_root() {
+        let host = auth_with(
+            "p-abcdefghij12k3",
+            &[
+                ("INPUT_K8SAUTHCONFIGNAME", "k8s-conf"),
+                ("INPUT_K8SSERVICEACCOUNTTOKENPATH", "/tmp/sa-token"),
+            ],
+            Some(r#"{"token":"t-1"}"#),
+        );
+        host.add_file("/tmp/sa-token", "sa-token-value\n");
+        let lines = run(&host);
+        assert!(lines.contains(&"##vso[task.setsecret]sa-token-value".to_string()));
+        assert_eq!(
+            sent(&host),
+            serde_json::json!({
+                "access-type":"k8s","access-id":"p-abcdefghij12k3","k8s-auth-config-name":"k8s-conf",
+                "k8s-service-account-token": base64(b"sa-token-value"),"gateway-url":"https://gw:8000"
+            })
+        );
+    }
+
+    #[test]
+    fn kubernetes_without_a_config_name_or_a_token_file_fails_naming_the_input() {
+        let error = error_of(&run(&auth_with("p-abcdefghij12k3", &[], None)));
+        assert!(
+            error.contains("set the input 'k8sAuthConfigName'"),
+            "{error}"
+        );
+        let host = auth_with(
+            "p-abcdefghij12k3",
+            &[("INPUT_K8SAUTHCONFIGNAME", "c")],
+            None,
+        );
+        let error = error_of(&run(&host));
+        assert!(error.starts_with("The input 'k8sServiceAccountTokenPath' is not valid: the service-account token /var/run/secrets/kubernetes.io/serviceaccount/token could not be read (ENOENT)."), "{error}");
+    }
+
+    #[test]
+    fn a_certificate_is_read_inline_or_from_a_file_and_the_key_registered() {
+        let host = auth_with(
+            "p-abcdefghij12a3",
+            &[
+                ("INPUT_ACCESSTYPE", "cert"),
+                (
+                    "INPUT_CERTIFICATE",
+                    "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----",
+                ),
+                ("INPUT_PRIVATEKEY", "/secure/key.pem"),
+            ],
+            Some(r#"{"token":"t-1"}"#),
+        );
+        host.add_file(
+            "/secure/key.pem",
+            "-----BEGIN PRIVATE KEY-----\nMIIkeyline\n-----END PRIVATE KEY-----\n",
+        );
+        let lines = run(&host);
+        assert!(lines.contains(&"##vso[task.setsecret]MIIkeyline".to_string()));
+        let body = sent(&host);
+        assert_eq!(body["access-type"], "cert");
+        assert_eq!(
+            body["key-data"],
+            base64(b"-----BEGIN PRIVATE KEY-----\nMIIkeyline\n-----END PRIVATE KEY-----\n")
+        );
+        assert_eq!(
+            body["cert-data"],
+            base64(b"-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----")
+        );
+    }
+
+    #[test]
+    fn a_jwt_method_without_jwt_or_oidc_endpoint_fails_naming_both_ways() {
+        let error = error_of(&run(&auth_with("p-abcdefghijo1", &[], None)));
+        assert!(error.contains("p-abcdefghijo1 is a JWT auth method: set the input 'jwt', or run on an agent that issues the pipeline's OIDC token"), "{error}");
+    }
+}
