@@ -262,7 +262,7 @@ describe('akeyless-auth: failures', () => {
   it('an HTML error page from a proxy is described, not quoted', async () => {
     server.inject({ operation: '/auth', status: 403, body: '<html><body><h1>403 Forbidden</h1></body></html>' });
     const error = assertCleanFailure(await pipelineWith(connections()).run(EXAMPLE_1_AUTH));
-    assert.match(error, /HTTP 403: an HTML page, not an Akeyless API reply\./);
+    assert.match(error, /HTTP 403: an HTML page, not an API reply\./);
   });
 });
 

@@ -85,8 +85,12 @@ class Pipeline {
     this.stepCount = 0;
   }
 
-  /** Registers a connection as the service would store it: URL, data, and auth scheme. */
-  addConnection(name, { url, accessId, accessKey }) {
+  /**
+   * Registers a connection as the service would store it: URL, data, and auth scheme.
+   * `idToken` is the OIDC token that newer servers add to a connection's authorization
+   * parameters for the job (late-bound id token).
+   */
+  addConnection(name, { url, accessId, accessKey, idToken }) {
     const type = endpointType(this.manifest, 'akeyless');
     const dataIds = (type.inputDescriptors ?? []).map((d) => d.id);
     if (!dataIds.includes('accessId')) throw new Error('the akeyless endpoint type has no accessId field');
@@ -98,6 +102,10 @@ class Pipeline {
     if (accessKey !== undefined) {
       parameters[scheme.inputDescriptors.find((d) => d.isConfidential).id] = accessKey;
       this.maskedValues.add(accessKey);
+    }
+    if (idToken !== undefined) {
+      parameters.idToken = idToken;
+      this.maskedValues.add(idToken);
     }
     this.connections.set(name, {
       id: crypto.randomUUID(),

@@ -29,11 +29,16 @@ class AkeylessServer {
    *   path: the whole request fails with 404 (default), or the path is left out of the reply
    *   (the API reference lists both as possible)
    * @param {{key: string, cert: string}} [data.tls] serve HTTPS with this key and certificate
+   * @param {Record<string,object|function>} [data.methods] access id -> the exact `/auth`
+   *   fields its auth method accepts (e.g. `{'access-type': 'azure_ad', 'cloud-id': ...}`),
+   *   or a function of the body saying whether it accepts it
    */
   constructor({
     accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error', tls,
+    methods = {},
   } = {}) {
     this.accessKeys = accessKeys;
+    this.methods = methods;
     this.missingSecrets = missingSecrets;
     this.jwts = jwts;
     this.secrets = secrets;
@@ -161,14 +166,22 @@ class AkeylessServer {
 
   auth(body) {
     const problem = typeProblem(body, {
-      'access-type': 'string', 'access-id': 'string', 'access-key': 'string', jwt: 'string',
+      'access-type': 'string', 'access-id': 'string', 'access-key': 'string', jwt: 'string', 'cloud-id': 'string',
+      'k8s-auth-config-name': 'string', 'k8s-service-account-token': 'string', 'gateway-url': 'string',
+      'uid-token': 'string', 'cert-data': 'string', 'key-data': 'string',
     });
     if (problem) return [400, { error: 'InvalidParam', message: problem }];
     const accessType = body['access-type'] ?? 'access_key';
     const accessId = body['access-id'];
     if (!accessId) return [400, { error: 'InvalidParam', message: 'Missing required parameter - AccessId' }];
     let accepted = false;
-    if (accessType === 'access_key') {
+    const method = this.methods[accessId];
+    if (method) {
+      accepted = typeof method === 'function'
+        ? method(body)
+        : Object.entries(method).every(([key, value]) => body[key] === value)
+          && Object.keys(body).every((key) => key in method || key === 'access-id');
+    } else if (accessType === 'access_key') {
       accepted = this.accessKeys[accessId] !== undefined && this.accessKeys[accessId] === body['access-key'];
     } else if (accessType === 'jwt') {
       accepted = (this.jwts[accessId] ?? []).includes(body.jwt);
