@@ -15,12 +15,24 @@
  * NODE_TLS_REJECT_UNAUTHORIZED says.
  */
 
-const fs = require('node:fs');
 const http = require('node:http');
-const https = require('node:https');
 const path = require('node:path');
-const tls = require('node:tls');
-const { HttpProxyAgent, HttpsProxyAgent } = require('hpagent');
+
+/**
+ * Modules only some runs need, loaded on first use: every module loaded costs start-up time,
+ * and a run needs HTTPS or a proxy or files, rarely all of them.
+ */
+const lazy = (load) => {
+  let loaded;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+};
+const fs = lazy(() => require('node:fs'));
+const https = lazy(() => require('node:https'));
+const tls = lazy(() => require('node:tls'));
+const proxyAgents = lazy(() => require('hpagent'));
 
 /** Variables that carry secrets: job secrets, inputs, connection credentials, file tickets. */
 const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_'];
@@ -52,9 +64,26 @@ function takeEnvironment() {
   return (name) => snapshot.get(name) ?? byUpperName?.get(name.toUpperCase());
 }
 
-function writeLine(line) {
-  process.stdout.write(line + '\n');
+/**
+ * Lines wait here until the core's current synchronous stretch ends, then go out in one
+ * write: a task setting 1,000 secrets prints 3,000 lines, and a write per line would cost
+ * more than the requests. Whatever is left is written as the process exits.
+ */
+let pendingLines = [];
+
+function flushLines() {
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join('');
+  pendingLines = [];
+  process.stdout.write(text);
 }
+
+function writeLine(line) {
+  if (pendingLines.length === 0) queueMicrotask(flushLines);
+  pendingLines.push(line + '\n');
+}
+
+process.on('exit', flushLines);
 
 let taskEnded = false;
 
@@ -72,7 +101,7 @@ const agents = new Map();
 /** The certificate authorities to trust: the system's plus `caFiles`. Throws on a bad file. */
 function trustedAuthorities(caFiles) {
   if (caFiles.length === 0) return undefined;
-  return [...tls.rootCertificates, ...caFiles.map((file) => fs.readFileSync(file, 'utf8'))];
+  return [...tls().rootCertificates, ...caFiles.map((file) => fs().readFileSync(file, 'utf8'))];
 }
 
 /** The agent for `protocol` ('http:' or 'https:') on `route` (see `Route` in src/host.rs). */
@@ -85,9 +114,10 @@ function agentFor(protocol, route) {
     const proxy = new URL(route.proxy.url);
     if (route.proxy.username) proxy.username = encodeURIComponent(route.proxy.username);
     if (route.proxy.password) proxy.password = encodeURIComponent(route.proxy.password);
+    const { HttpProxyAgent, HttpsProxyAgent } = proxyAgents();
     agent = protocol === 'https:' ? new HttpsProxyAgent({ ...options, proxy }) : new HttpProxyAgent({ ...options, proxy });
   } else {
-    agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agent = protocol === 'https:' ? new (https().Agent)(options) : new http.Agent(options);
   }
   agents.set(key, agent);
   return agent;
@@ -137,7 +167,7 @@ function exchange(requestJson) {
       failWith('ECAFILE', `a certificate authority file could not be read (${error.code || error.name})`);
       return;
     }
-    const transport = url.protocol === 'https:' ? https : http;
+    const transport = url.protocol === 'https:' ? https() : http;
     const body = Buffer.from(request.body, 'utf8');
     const headers = Object.fromEntries(request.headers);
     headers['content-length'] = String(body.length);
@@ -205,7 +235,7 @@ function createHost(readEnv) {
     sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
     readFile: (file) => {
       try {
-        return JSON.stringify({ text: fs.readFileSync(file, 'utf8') });
+        return JSON.stringify({ text: fs().readFileSync(file, 'utf8') });
       } catch (error) {
         return JSON.stringify({ error: error.code || error.name || 'EUNKNOWN' });
       }

@@ -11,7 +11,7 @@
 //! Errors name the entry by its position among the non-blank entries and quote its text,
 //! which is a variable name and a path, never a secret.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Prefixes of job variables the agent hides from later steps (any letter case).
@@ -134,19 +134,17 @@ pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
 /// Parses a list of `VARIABLE=TARGET` entries written in `form`.
 pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>, GrammarError> {
     let mut assignments: Vec<Assignment> = Vec::new();
+    // Lower-cased variable -> the position that set it (lists can hold thousands of entries).
+    let mut first_set: HashMap<String, usize> = HashMap::new();
     for raw in entries(list) {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let fail = |problem: String| error_at(raw, form, problem);
         if let Some(problem) = variable_name_problem(variable) {
             return Err(fail(problem));
         }
-        if let Some(first) = assignments
-            .iter()
-            .position(|a| a.variable.eq_ignore_ascii_case(variable))
-        {
+        if let Some(first) = first_set.insert(variable.to_lowercase(), raw.position) {
             return Err(fail(format!(
-                "sets the variable '{variable}' again (entry {} already does)",
-                first + 1
+                "sets the variable '{variable}' again (entry {first} already does)"
             )));
         }
         assignments.push(Assignment {

@@ -6,6 +6,8 @@
 //! (see `agent::multiline`). Every value is registered with the masker before the first
 //! variable is set, and every check runs before that, so a step sets all or nothing.
 
+use std::collections::HashMap;
+
 use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
 use crate::agent::{masking, Agent, VariableKind};
 use crate::grammar::Assignment;
@@ -30,14 +32,15 @@ pub fn plan<'a>(
     values: Vec<String>,
 ) -> Result<Vec<Delivery<'a>>, TaskError> {
     let mut deliveries = Vec::new();
+    let by_name: HashMap<String, &Assignment> = assignments
+        .iter()
+        .map(|a| (a.variable.to_lowercase(), a))
+        .collect();
     for (assignment, raw) in assignments.iter().zip(values) {
         let encoded = multiline::needs_encoding(&raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
-            if let Some(clash) = assignments
-                .iter()
-                .find(|other| other.variable.eq_ignore_ascii_case(&marker))
-            {
+            if let Some(clash) = by_name.get(&marker.to_lowercase()) {
                 return Err(TaskError::Message(format!(
                     "The value for '{}' has line breaks, so it is delivered base64-encoded with \
                      the marker variable '{marker}', but '{input}' also sets '{}'. Rename one \

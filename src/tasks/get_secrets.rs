@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::agent::{Agent, InputError};
 use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
-use crate::grammar;
+use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks;
 use crate::tasks::{delivery, explain_refused_token, version_input, TaskError, CONNECTION_INPUT};
@@ -19,12 +19,11 @@ const PATHS_INPUT: &str = "secretsPaths";
 const IGNORE_CACHE_INPUT: &str = "ignoreCache";
 const ACCESSIBILITY_INPUT: &str = "accessibility";
 
-/// Paths per `/get-secret-value` request. The API takes any number, but one request for
-/// thousands of paths makes a request and a reply that gateways and proxies with body-size
-/// limits (1 MB is a common default) may refuse, and a reply that may not arrive within the
-/// 20 s response limit. 100 paths keep even long paths and large values well inside those
-/// limits, while 1,000 secrets still cost only ten round trips.
-const NAMES_PER_REQUEST: usize = 100;
+/// Paths per `/get-secret-value` request. The API takes any number, but a request body must
+/// stay within what gateways and proxies accept (1 MB is a common default limit): 500 paths
+/// of even 1 KB each stay under it. Each chunk costs a round trip, so fewer is faster: 1,000
+/// secrets take two.
+const NAMES_PER_REQUEST: usize = 500;
 
 pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
@@ -61,12 +60,25 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         agent,
         &delivery::plan(PATHS_INPUT, &paths.entries, per_entry)?,
     );
-    let names: Vec<&str> = paths.entries.iter().map(|e| e.variable.as_str()).collect();
     Ok(format!(
         "Set {} secret variable(s) from Akeyless: {}.",
-        names.len(),
-        names.join(", ")
+        paths.entries.len(),
+        name_list(&paths.entries)
     ))
+}
+
+/// The first variable names, enough to recognise the list without flooding the log.
+fn name_list(entries: &[Assignment]) -> String {
+    const SHOWN: usize = 10;
+    let names: Vec<&str> = entries
+        .iter()
+        .take(SHOWN)
+        .map(|e| e.variable.as_str())
+        .collect();
+    match entries.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("{} and {more} more", names.join(", ")),
+        _ => names.join(", "),
+    }
 }
 
 /// The `accessibility` pick list; `regular` when not set.
@@ -227,18 +239,33 @@ mod tests {
 
     #[test]
     fn paths_beyond_one_chunk_are_fetched_in_several_requests() {
-        let list: Vec<String> = (0..250).map(|i| format!("v{i}=/p/{i}")).collect();
+        let list: Vec<String> = (0..1250).map(|i| format!("v{i}=/p/{i}")).collect();
         let host = host_with(&list.join(","), &[]);
         for chunk in 0..3 {
-            let reply: Map<String, Value> = (chunk * 100..(chunk * 100 + 100).min(250))
+            let reply: Map<String, Value> = (chunk * 500..(chunk * 500 + 500).min(1250))
                 .map(|i| (format!("/p/{i}"), Value::String(format!("value-{i}"))))
                 .collect();
             host.answer(200, &Value::Object(reply).to_string());
         }
         let lines = run_task(&host);
         assert_eq!(host.requests().len(), 3);
-        assert_eq!(body(&host, 2)["names"].as_array().unwrap().len(), 50);
+        assert_eq!(body(&host, 2)["names"].as_array().unwrap().len(), 250);
         assert!(lines.last().unwrap().contains("result=Succeeded"));
+    }
+
+    #[test]
+    fn the_summary_names_the_first_ten_variables() {
+        let entries: Vec<Assignment> = (0..12)
+            .map(|i| Assignment {
+                variable: format!("v{i}"),
+                target: format!("/p/{i}"),
+            })
+            .collect();
+        assert_eq!(
+            name_list(&entries),
+            "v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 and 2 more"
+        );
+        assert_eq!(name_list(&entries[..2]), "v0, v1");
     }
 
     #[test]

@@ -196,27 +196,34 @@ class Pipeline {
   }
 
   /**
-   * Runs one step: `{ task: 'akeyless-auth@0', name: 'AkeylessAuth', inputs: {...} }`.
-   * Resolves to the step's result (see `StepResult`); rejects if the step leaked a secret.
+   * Everything the agent prepares to launch a step: the task.json, the Node binary and script
+   * of the handler, a fresh working directory, and the environment.
    */
-  async run({ task, name, inputs = {}, handler = 'Node20_1' }) {
-    this.stepCount += 1;
-    const stepName = name ?? `Step${this.stepCount}`;
+  prepare({ task, inputs = {}, handler = 'Node20_1' }) {
     const taskName = task.split('@')[0];
     const taskDir = path.join(this.tasksDir, taskName);
     const taskJson = readJson(path.join(taskDir, 'task.json'));
     const execution = taskJson.execution[handler];
     if (!execution) throw new Error(`task ${taskName} has no ${handler} handler`);
-
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
     const env = this.baseEnvironment(workDir);
     this.addInputs(env, taskJson, inputs);
+    return { taskJson, node: nodeFor(handler), script: path.join(taskDir, execution.target), workDir, env };
+  }
 
-    const launched = await launch(nodeFor(handler), path.join(taskDir, execution.target), workDir, env);
+  /**
+   * Runs one step: `{ task: 'akeyless-auth@0', name: 'AkeylessAuth', inputs: {...} }`.
+   * Resolves to the step's result (see `StepResult`); rejects if the step leaked a secret.
+   */
+  async run(step) {
+    this.stepCount += 1;
+    const stepName = step.name ?? `Step${this.stepCount}`;
+    const { taskJson, node, script, workDir, env } = this.prepare(step);
+    const launched = await launch(node, script, workDir, env);
     fs.rmSync(workDir, { recursive: true, force: true });
-    const step = new StepResult(stepName, taskJson, launched, this);
-    step.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
-    return step;
+    const result = new StepResult(stepName, taskJson, launched, this);
+    result.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
+    return result;
   }
 }
 
