@@ -311,6 +311,21 @@ pub mod fake {
         files: RefCell<HashMap<String, String>>,
     }
 
+    /// The id of the service connection `with_connection` sets up.
+    pub const CONNECTION_ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    /// A host whose step names a service connection at `url` in `connectedServiceName`, with
+    /// the variables in `extra` besides.
+    pub fn with_connection(url: &str, extra: &[(&str, &str)]) -> FakeHost {
+        let url_key = format!("ENDPOINT_URL_{CONNECTION_ID}");
+        let mut env = vec![
+            ("INPUT_CONNECTEDSERVICENAME", CONNECTION_ID),
+            (url_key.as_str(), url),
+        ];
+        env.extend_from_slice(extra);
+        FakeHost::new(&env)
+    }
+
     /// The wall clock reading at fake time 0: 2026-11-26T00:00:00Z.
     pub const WALL_CLOCK_START_MS: f64 = 1_795_651_200_000.0;
 

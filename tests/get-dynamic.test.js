@@ -8,9 +8,8 @@
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
-const { Pipeline } = require('./support/agent');
-const { assertCleanFailure } = require('./support/assertions');
-const { EXAMPLE_1, EXAMPLE_3 } = require('./support/spec-examples');
+const { assertCleanFailure, assertSucceeded, registeredSecrets } = require('./support/assertions');
+const { EXAMPLE_3, loggedInPipeline } = require('./support/spec-examples');
 
 const ACCESS_ID = 'p-abcdefghij12a3';
 const ACCESS_KEY = 'dynamicKey-90ab3c1d77e2';
@@ -51,17 +50,7 @@ before(async () => {
 
 after(() => server.stop());
 
-/** A pipeline that has run example 1's auth step. */
-async function loggedIn() {
-  const pipeline = new Pipeline({
-    secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY },
-    connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
-    secrets: server.leakCheckSecrets,
-  });
-  const login = await pipeline.run(EXAMPLE_1[0]);
-  assert.equal(login.result, 'Succeeded', JSON.stringify(login.issues));
-  return pipeline;
-}
+const loggedIn = () => loggedInPipeline(server, ACCESS_ID, ACCESS_KEY);
 
 async function dynamicStep(inputs, pipeline) {
   return (pipeline ?? await loggedIn()).run({
@@ -74,15 +63,6 @@ async function dynamicStep(inputs, pipeline) {
 function lastRequest() {
   const requests = server.requestsTo('/get-dynamic-secret-value');
   return requests[requests.length - 1];
-}
-
-function assertSucceeded(step) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
-}
-
-function registered(step) {
-  return step.commands.filter((c) => c.name === 'task.setsecret').map((c) => c.data);
 }
 
 describe('dynamic secret: SPEC example 3', () => {
@@ -111,7 +91,7 @@ describe('dynamic secret: SPEC example 3', () => {
 
   it('registers every leaf, inside the JSON-in-string id too, but not the short ttl', async () => {
     const step = await (await loggedIn()).run(EXAMPLE_3[0]);
-    const secrets = registered(step);
+    const secrets = registeredSecrets(step);
     for (const leaf of ['Qx8~entra-secret-text-4f1c9a2be7d0', 'tmp.p-abcd.XyZ12', '9b0f6c1e-0d55-4a7e-b2f1-3c9e7a1d4b20']) {
       assert.ok(secrets.includes(leaf), leaf);
     }
@@ -135,7 +115,7 @@ describe('dynamic secret: reply forms and producers', () => {
     const step = await dynamicStep({ name: '/dynamic/db/wrapped' }, pipeline);
     assertSucceeded(step);
     assert.equal(pipeline.expand('$(Dyn.dynamicSecretValue)'), JSON.stringify(DB_CREDENTIALS));
-    assert.ok(registered(step).includes('Db-pw-1c9e77aa04'));
+    assert.ok(registeredSecrets(step).includes('Db-pw-1c9e77aa04'));
   });
 
   it('a non-empty error fails quoting the producer and sets nothing', async () => {

@@ -8,9 +8,8 @@
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
-const { Pipeline } = require('./support/agent');
-const { assertCleanFailure } = require('./support/assertions');
-const { EXAMPLE_1, EXAMPLE_4 } = require('./support/spec-examples');
+const { assertCleanFailure, assertSucceeded, registeredSecrets } = require('./support/assertions');
+const { EXAMPLE_4, loggedInPipeline } = require('./support/spec-examples');
 
 const ACCESS_ID = 'p-abcdefghij12a3';
 const ACCESS_KEY = 'rotatedKey-3e8d1b6f0a44';
@@ -31,16 +30,7 @@ before(async () => {
 
 after(() => server.stop());
 
-async function loggedIn() {
-  const pipeline = new Pipeline({
-    secretVariables: { AKEYLESS_ACCESS_KEY: ACCESS_KEY },
-    connections: { mge_prod: { url: server.url, accessId: ACCESS_ID } },
-    secrets: server.leakCheckSecrets,
-  });
-  const login = await pipeline.run(EXAMPLE_1[0]);
-  assert.equal(login.result, 'Succeeded', JSON.stringify(login.issues));
-  return pipeline;
-}
+const loggedIn = () => loggedInPipeline(server, ACCESS_ID, ACCESS_KEY);
 
 async function rotatedStep(inputs, pipeline) {
   return (pipeline ?? await loggedIn()).run({
@@ -53,15 +43,6 @@ async function rotatedStep(inputs, pipeline) {
 function lastRequest() {
   const requests = server.requestsTo('/get-rotated-secret-value');
   return requests[requests.length - 1];
-}
-
-function assertSucceeded(step) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
-}
-
-function registered(step) {
-  return step.commands.filter((c) => c.name === 'task.setsecret').map((c) => c.data);
 }
 
 describe('rotated secret: SPEC example 4', () => {
@@ -82,8 +63,8 @@ describe('rotated secret: SPEC example 4', () => {
     assert.equal(body['ignore-cache'], 'false');
     assert.equal('version' in body, false);
     assert.equal('host' in body, false);
-    assert.ok(registered(step).includes('Rot-pw-6d2e90c1b7'));
-    assert.ok(registered(step).includes('pg_app_user'));
+    assert.ok(registeredSecrets(step).includes('Rot-pw-6d2e90c1b7'));
+    assert.ok(registeredSecrets(step).includes('pg_app_user'));
   });
 });
 
@@ -94,7 +75,7 @@ describe('rotated secret: rotator shapes', () => {
     assertSucceeded(step);
     const received = JSON.parse(pipeline.expand('$(Rot.rotatedSecretValue)'));
     assert.equal(JSON.parse(received.value.payload).api_key, 'custom-api-key-71c0e5');
-    assert.ok(registered(step).includes('custom-api-key-71c0e5'));
+    assert.ok(registeredSecrets(step).includes('custom-api-key-71c0e5'));
     assert.equal(pipeline.expand('$(api_key)'), 'custom-api-key-71c0e5');
   });
 

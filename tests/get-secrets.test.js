@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline } = require('./support/agent');
-const { assertCleanFailure } = require('./support/assertions');
+const { assertCleanFailure, assertSucceeded } = require('./support/assertions');
 const { EXAMPLE_1 } = require('./support/spec-examples');
 
 const ACCESS_ID = 'p-abcdefghij12a3';
@@ -59,12 +59,6 @@ async function fetchWith(inputs, pipeline = newPipeline()) {
 function lastSecretRequest() {
   const requests = server.requestsTo('/get-secret-value');
   return requests[requests.length - 1];
-}
-
-function assertSucceeded(step) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
-  assert.equal(step.errors.length, 0);
 }
 
 /** The variable was set as a secret, both as `Fetch.<name>` and as `<name>`. */

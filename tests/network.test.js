@@ -12,7 +12,7 @@ const { describe, it } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { ForwardProxy } = require('./support/forward-proxy');
 const { Pipeline } = require('./support/agent');
-const { assertCleanFailure } = require('./support/assertions');
+const { assertCleanFailure, assertSucceeded } = require('./support/assertions');
 
 const ACCESS_ID = 'p-network0000a1b';
 const ACCESS_KEY = 'network-access-key-83d2f1';
@@ -75,11 +75,6 @@ async function afterLogin(pipeline, step) {
   const login = await pipeline.run(AUTH);
   assert.equal(login.result, 'Succeeded', JSON.stringify(login.issues));
   return pipeline.run(step);
-}
-
-function assertSucceeded(step) {
-  assert.equal(step.exitCode, 0, step.stderr);
-  assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
 }
 
 describe('network: retries', () => {

@@ -23,25 +23,16 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::fake::{block_on, FakeHost};
+    use crate::host::fake::{block_on, with_connection, FakeHost};
     use crate::tasks;
 
-    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
-
     fn host_with(extra: &[(&str, &str)]) -> FakeHost {
-        let mut env = vec![
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://api.akeyless.io/",
-            ),
-            (
-                "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
-                "p-abcdefghij12a3",
-            ),
-        ];
+        let mut env = vec![(
+            "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
+            "p-abcdefghij12a3",
+        )];
         env.extend_from_slice(extra);
-        FakeHost::new(&env)
+        with_connection("https://api.akeyless.io/", &env)
     }
 
     fn run_auth(host: &FakeHost) -> Vec<String> {
@@ -152,14 +143,7 @@ mod tests {
 
     #[test]
     fn a_connection_without_access_id_fails_clearly() {
-        let host = FakeHost::new(&[
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://gw",
-            ),
-            ("INPUT_ACCESSKEY", "key-123"),
-        ]);
+        let host = with_connection("https://gw", &[("INPUT_ACCESSKEY", "key-123")]);
         let issue = failure_of(&run_auth(&host));
         assert!(issue.contains("has no Access ID"), "{issue}");
     }

@@ -91,23 +91,16 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::host::fake::{block_on, FakeHost};
+    use crate::host::fake::{block_on, with_connection, FakeHost};
     use crate::tasks;
-
-    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 
     fn host_with(extra: &[(&str, &str)]) -> FakeHost {
         let mut env = vec![
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://api.akeyless.io",
-            ),
             ("INPUT_TOKEN", "t-token-1234"),
             ("INPUT_NAME", "/dynamic/pg"),
         ];
         env.extend_from_slice(extra);
-        FakeHost::new(&env)
+        with_connection("https://api.akeyless.io", &env)
     }
 
     fn run_task(host: &FakeHost) -> Vec<String> {

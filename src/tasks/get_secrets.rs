@@ -131,23 +131,16 @@ fn values_by_path<'a>(
 mod tests {
     use super::*;
     use crate::agent::multiline;
-    use crate::host::fake::{block_on, FakeHost};
+    use crate::host::fake::{block_on, with_connection, FakeHost};
     use crate::tasks;
-
-    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 
     fn host_with(paths: &str, extra: &[(&str, &str)]) -> FakeHost {
         let mut env = vec![
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://api.akeyless.io",
-            ),
             ("INPUT_TOKEN", "t-token-1234"),
             ("INPUT_SECRETSPATHS", paths),
         ];
         env.extend_from_slice(extra);
-        FakeHost::new(&env)
+        with_connection("https://api.akeyless.io", &env)
     }
 
     fn run_task(host: &FakeHost) -> Vec<String> {
@@ -362,15 +355,13 @@ mod tests {
 
     #[test]
     fn an_unexpanded_token_variable_fails_explaining_the_step_name() {
-        let host = FakeHost::new(&[
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://gw",
-            ),
-            ("INPUT_TOKEN", "$(Auth.akeylessToken)"),
-            ("INPUT_SECRETSPATHS", "a=/x"),
-        ]);
+        let host = with_connection(
+            "https://gw",
+            &[
+                ("INPUT_TOKEN", "$(Auth.akeylessToken)"),
+                ("INPUT_SECRETSPATHS", "a=/x"),
+            ],
+        );
         let lines = run_task(&host);
         assert!(failure(&lines).contains("'$(Auth.akeylessToken)', a variable that does not exist"));
     }

@@ -353,26 +353,17 @@ mod tests {
         assert_eq!(with_article(AccessType::AzureAd), "an Azure AD");
     }
 
-    use crate::host::fake::{block_on, FakeHost};
+    use crate::host::fake::{block_on, with_connection, FakeHost};
     use crate::tasks;
-
-    const ID: &str = "0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 
     /// Runs akeyless-auth with a connection whose Access ID is `access_id`.
     fn auth_with(access_id: &str, extra: &[(&str, &str)], answer: Option<&str>) -> FakeHost {
-        let mut env = vec![
-            ("INPUT_CONNECTEDSERVICENAME", ID),
-            (
-                "ENDPOINT_URL_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                "https://gw:8000/api/v2",
-            ),
-            (
-                "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
-                access_id,
-            ),
-        ];
+        let mut env = vec![(
+            "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
+            access_id,
+        )];
         env.extend_from_slice(extra);
-        let host = FakeHost::new(&env);
+        let host = with_connection("https://gw:8000/api/v2", &env);
         if let Some(body) = answer {
             host.answer(200, body);
         }

@@ -1,5 +1,5 @@
 'use strict';
-/** Assertions shared by the task suites, phrased as the SPEC states the rules. */
+/** Assertions and readings shared by the task suites, phrased as the SPEC states the rules. */
 
 const assert = require('node:assert/strict');
 
@@ -17,4 +17,15 @@ function assertCleanFailure(step) {
   return step.errors[0];
 }
 
-module.exports = { assertCleanFailure };
+/** The step succeeded: exit code 0, result Succeeded. */
+function assertSucceeded(step) {
+  assert.equal(step.exitCode, 0, step.stderr);
+  assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));
+}
+
+/** The values the step registered with `task.setsecret`, in order. */
+function registeredSecrets(step) {
+  return step.commands.filter((c) => c.name === 'task.setsecret').map((c) => c.data);
+}
+
+module.exports = { assertCleanFailure, assertSucceeded, registeredSecrets };

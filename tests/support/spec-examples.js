@@ -4,6 +4,9 @@
  * connections' URLs and the secret values are the tests' own.
  */
 
+const assert = require('node:assert/strict');
+const { Pipeline } = require('./agent');
+
 /** Example 1: API key + static secrets. */
 const EXAMPLE_1 = [
   {
@@ -64,4 +67,20 @@ const EXAMPLE_4 = [
   },
 ];
 
-module.exports = { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 };
+/**
+ * A pipeline with the connection `mge_prod` to `server`, whose example 1 auth step has run,
+ * so later steps can use `$(AkeylessAuth.akeylessToken)`. Every value the server holds is
+ * checked to stay out of the log.
+ */
+async function loggedInPipeline(server, accessId, accessKey) {
+  const pipeline = new Pipeline({
+    secretVariables: { AKEYLESS_ACCESS_KEY: accessKey },
+    connections: { mge_prod: { url: server.url, accessId } },
+    secrets: server.leakCheckSecrets,
+  });
+  const login = await pipeline.run(EXAMPLE_1[0]);
+  assert.equal(login.result, 'Succeeded', JSON.stringify(login.issues));
+  return pipeline;
+}
+
+module.exports = { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4, loggedInPipeline };
