@@ -17,3 +17,12 @@ pub mod secret_value;
 pub use base_url::BaseUrl;
 pub use client::Client;
 pub use error::{ApiError, Service};
+
+/// A boolean as the API takes some of them (`ignore-cache`): the string `"true"` or `"false"`.
+pub fn wire_boolean(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::akeyless::client::Operation;
+use crate::akeyless::wire_boolean;
 
 /// The request body. `names` is one path, despite its plural name.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +34,7 @@ impl<'a> GetRotatedSecretValue<'a> {
         GetRotatedSecretValue {
             names: name,
             token,
-            ignore_cache: if ignore_cache { "true" } else { "false" },
+            ignore_cache: wire_boolean(ignore_cache),
             version,
             host,
         }

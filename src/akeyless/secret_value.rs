@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::akeyless::client::Operation;
+use crate::akeyless::wire_boolean;
 
 /// Which kind of item the paths name (personal items belong to the password manager).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,7 @@ impl<'a> GetSecretValue<'a> {
         GetSecretValue {
             names,
             token,
-            ignore_cache: if ignore_cache { "true" } else { "false" },
+            ignore_cache: wire_boolean(ignore_cache),
             accessibility,
             version,
         }
