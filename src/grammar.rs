@@ -142,7 +142,7 @@ pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>,
         if let Some(problem) = variable_name_problem(variable) {
             return Err(fail(problem));
         }
-        if let Some(first) = first_set.insert(variable.to_lowercase(), raw.position) {
+        if let Some(first) = first_set.insert(variable.to_ascii_lowercase(), raw.position) {
             return Err(fail(format!(
                 "sets the variable '{variable}' again (entry {first} already does)"
             )));
@@ -214,7 +214,7 @@ fn variable_name_problem(name: &str) -> Option<String> {
 
 /// Whether the agent hides job variables called `name` (they start with a reserved prefix).
 pub fn is_reserved_name(name: &str) -> bool {
-    let lower = name.to_lowercase();
+    let lower = name.to_ascii_lowercase();
     RESERVED_PREFIXES
         .iter()
         .any(|prefix| lower.starts_with(prefix))
@@ -449,7 +449,7 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             let entries: Vec<(String, String)> = entries
                 .into_iter()
-                .filter(|(variable, _)| seen.insert(variable.to_lowercase()))
+                .filter(|(variable, _)| seen.insert(variable.to_ascii_lowercase()))
                 .collect();
             let list: String = entries
                 .iter()

@@ -51,7 +51,7 @@ impl NetworkSettings {
             },
             bypass_patterns: bypass_patterns(read("AGENT_PROXYBYPASSLIST")),
         });
-        let either_case = |upper: &str| read(&upper.to_lowercase()).or_else(|| read(upper));
+        let either_case = |upper: &str| read(&upper.to_ascii_lowercase()).or_else(|| read(upper));
         let ca_files = match read("AGENT_CAINFO") {
             Some(agent_ca) => std::iter::once(agent_ca)
                 .chain(read("NODE_EXTRA_CA_CERTS"))
@@ -67,7 +67,7 @@ impl NetworkSettings {
                     list.split([',', ' '])
                         .map(str::trim)
                         .filter(|entry| !entry.is_empty())
-                        .map(str::to_lowercase)
+                        .map(str::to_ascii_lowercase)
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -28,7 +28,7 @@ pub struct Endpoint {
 /// Reads the connection `id`; `None` when the agent exported no URL for it.
 pub fn read(env: impl Fn(&str) -> Option<String>, id: &str) -> Option<Endpoint> {
     let id = id.trim();
-    let lower = id.to_lowercase();
+    let lower = id.to_ascii_lowercase();
     let candidates = if lower == id {
         vec![id]
     } else {
@@ -46,7 +46,7 @@ fn read_exact(env: &impl Fn(&str) -> Option<String>, id: &str) -> Option<Endpoin
     let auth_parameter = |key: &str| {
         non_empty(env(&format!(
             "ENDPOINT_AUTH_PARAMETER_{id}_{}",
-            key.to_uppercase()
+            key.to_ascii_uppercase()
         )))
         .or_else(|| {
             let auth = parse_object(env(&format!("ENDPOINT_AUTH_{id}")))?;
@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn an_upper_cased_id_finds_the_lower_cased_variables() {
         let env = env_of(&[("ENDPOINT_URL_<id>", "https://gw/api/v2")]);
-        let endpoint = read(env, &ID.to_uppercase()).unwrap();
+        let endpoint = read(env, &ID.to_ascii_uppercase()).unwrap();
         assert_eq!(endpoint.url, "https://gw/api/v2");
     }
 

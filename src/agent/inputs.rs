@@ -13,7 +13,7 @@ pub fn env_key(name: &str) -> String {
         .chars()
         .map(|c| if c == '.' || c == ' ' { '_' } else { c })
         .collect();
-    format!("INPUT_{}", key.to_uppercase())
+    format!("INPUT_{}", key.to_ascii_uppercase())
 }
 
 /// An input's value, or `None` when it is absent, empty or blank.

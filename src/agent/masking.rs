@@ -81,7 +81,7 @@ fn add_leaves(value: &Value, key: Option<&str>, found: &mut Vec<String>) {
 
 /// Whether a JSON key names something secret.
 pub fn looks_like_credential(key: &str) -> bool {
-    let key = key.to_lowercase();
+    let key = key.to_ascii_lowercase();
     CREDENTIAL_KEY_FRAGMENTS
         .iter()
         .any(|fragment| key.contains(fragment))

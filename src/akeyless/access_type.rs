@@ -52,7 +52,7 @@ impl AccessType {
 
     /// The choice made in the `accessType` pick list; `None` if it is not an option.
     pub fn from_choice(choice: &str) -> Option<MethodChoice> {
-        let choice = choice.trim().to_lowercase();
+        let choice = choice.trim().to_ascii_lowercase();
         if choice.is_empty() || choice == "auto" {
             return Some(MethodChoice::Auto);
         }

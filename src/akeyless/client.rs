@@ -145,7 +145,8 @@ pub async fn exchange<H: Host>(
         request.connect_timeout_ms = CONNECT_TIMEOUT_MS.min(request.timeout_ms);
         let sent = host.now_ms();
         let outcome = host.http(&request).await;
-        let took = (host.now_ms() - sent).round();
+        // Whole milliseconds: printing floats would add the float formatter to the wasm.
+        let took = (host.now_ms() - sent).max(0.0).round() as u64;
         debug(&format!(
             "{} {url} attempt {attempt}: {} in {took} ms",
             request.method,

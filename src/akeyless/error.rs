@@ -145,7 +145,7 @@ fn explain_transport(
     connect_ms: u64,
 ) -> String {
     let code = error.code.as_str();
-    let seconds = |ms: u64| format!("{:.0}", ms as f64 / 1000.0);
+    let seconds = |ms: u64| (ms + 500) / 1000;
     match code {
         "ECONNREFUSED" => "the connection was refused (nothing is listening there)".to_string(),
         "ENOTFOUND" | "EAI_AGAIN" => "the host name could not be resolved".to_string(),
@@ -264,7 +264,7 @@ impl fmt::Display for Capitalised {
         let name = self.0.to_string();
         let mut chars = name.chars();
         match chars.next() {
-            Some(first) => write!(f, "{}{}", first.to_uppercase(), chars.as_str()),
+            Some(first) => write!(f, "{}{}", first.to_ascii_uppercase(), chars.as_str()),
             None => Ok(()),
         }
     }

@@ -20,7 +20,7 @@ impl Accessibility {
 
     /// Reads the pick-list value in any letter case.
     pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_lowercase().as_str() {
+        match text.trim().to_ascii_lowercase().as_str() {
             "regular" => Some(Accessibility::Regular),
             "personal" => Some(Accessibility::Personal),
             "sharing" => Some(Accessibility::Sharing),

@@ -34,13 +34,13 @@ pub fn plan<'a>(
     let mut deliveries = Vec::new();
     let by_name: HashMap<String, &Assignment> = assignments
         .iter()
-        .map(|a| (a.variable.to_lowercase(), a))
+        .map(|a| (a.variable.to_ascii_lowercase(), a))
         .collect();
     for (assignment, raw) in assignments.iter().zip(values) {
         let encoded = multiline::needs_encoding(&raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
-            if let Some(clash) = by_name.get(&marker.to_lowercase()) {
+            if let Some(clash) = by_name.get(&marker.to_ascii_lowercase()) {
                 return Err(TaskError::Message(format!(
                     "The value for '{}' has line breaks, so it is delivered base64-encoded with \
                      the marker variable '{marker}', but '{input}' also sets '{}'. Rename one \
