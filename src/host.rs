@@ -425,7 +425,10 @@ pub mod fake {
                 return None;
             }
             let literal = pattern.replace('\\', "");
-            Some(text.to_ascii_lowercase().contains(&literal.to_ascii_lowercase()))
+            Some(
+                text.to_ascii_lowercase()
+                    .contains(&literal.to_ascii_lowercase()),
+            )
         }
 
         fn read_file(&self, path: &str) -> Result<String, String> {

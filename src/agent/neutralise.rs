@@ -49,7 +49,9 @@ mod tests {
         assert!(!neutralise("##VSO[task.complete]")
             .to_ascii_lowercase()
             .contains("##vso["));
-        assert!(!neutralise("##VsO[x]").to_ascii_lowercase().contains("##vso["));
+        assert!(!neutralise("##VsO[x]")
+            .to_ascii_lowercase()
+            .contains("##vso["));
     }
 
     #[test]
