@@ -26,8 +26,10 @@ pub use inputs::InputError;
 pub struct Agent<'h, H: Host> {
     host: &'h H,
     debug_enabled: bool,
-    /// Every secret this task has handled, so no message can quote one.
+    /// Every secret this task has handled, so no message can quote one; longest first, so
+    /// a secret that contains a shorter one is replaced whole, not left half visible.
     secrets: RefCell<Vec<String>>,
+    /// The same secrets, for a quick "seen already?" when thousands are registered.
     registered: RefCell<HashSet<String>>,
     network: NetworkSettings,
 }
@@ -90,7 +92,9 @@ impl<'h, H: Host> Agent<'h, H> {
             return;
         }
         self.host.write_line(&command::set_secret(value));
-        self.secrets.borrow_mut().push(value.to_string());
+        let mut secrets = self.secrets.borrow_mut();
+        let at = secrets.partition_point(|known| known.len() >= value.len());
+        secrets.insert(at, value.to_string());
     }
 
     /// Sets the variable `name`; a secret value is registered first.
@@ -219,6 +223,16 @@ mod tests {
         let printed = host.lines()[1..].join("\n");
         assert!(!printed.contains("hunter22"), "{printed}");
         assert!(printed.contains("bad key ***"));
+    }
+
+    #[test]
+    fn a_secret_containing_a_shorter_one_is_replaced_whole() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.register_secret("s3cr");
+        agent.register_secret("s3cr3t-tail");
+        agent.info("got s3cr3t-tail and s3cr");
+        assert_eq!(host.lines().last().unwrap(), "got *** and ***");
     }
 
     #[test]
