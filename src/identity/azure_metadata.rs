@@ -6,13 +6,11 @@
 //! never through a proxy (it is link-local). Its address can be overridden with
 //! `AZURE_POD_IDENTITY_AUTHORITY_HOST`, as the Azure Identity libraries allow.
 
-use serde::Deserialize;
-
 use crate::agent::Agent;
-use crate::akeyless::client::{self, Policy, CONNECT_TIMEOUT_MS};
+use crate::akeyless::client::{Policy, CONNECT_TIMEOUT_MS};
 use crate::akeyless::{ApiError, Service};
 use crate::host::{Host, HttpRequest, Route};
-use crate::identity::query_value;
+use crate::identity::{fetch_token, query_value};
 
 const DEFAULT_HOST: &str = "http://169.254.169.254";
 const HOST_OVERRIDE: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
@@ -24,11 +22,6 @@ const POLICY: Policy = Policy {
     response_timeout_ms: 10_000,
     deadline_ms: 20_000,
 };
-
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: Option<String>,
-}
 
 /// The managed identity's token (the one of `client_id` when given).
 pub async fn token<H: Host>(
@@ -57,28 +50,13 @@ pub async fn token<H: Host>(
         timeout_ms: POLICY.response_timeout_ms,
         route: Route::default(),
     };
-    let debug = |line: &str| agent.debug(line);
-    let response = client::exchange(
-        agent.host(),
+    fetch_token(
+        agent,
         Service::AzureMetadata,
         request,
         POLICY,
-        &debug,
+        "access_token",
+        "the reply holds no access_token",
     )
-    .await?;
-    let reply: TokenReply = client::decode(
-        Service::AzureMetadata,
-        url.clone(),
-        response.status,
-        &response.body,
-    )?;
-    reply
-        .access_token
-        .filter(|token| !token.trim().is_empty())
-        .ok_or(ApiError::Malformed {
-            service: Service::AzureMetadata,
-            url,
-            status: response.status,
-            problem: "the reply holds no access_token",
-        })
+    .await
 }

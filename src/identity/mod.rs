@@ -5,6 +5,41 @@
 pub mod azure_metadata;
 pub mod pipeline_oidc;
 
+use serde_json::{Map, Value};
+
+use crate::agent::Agent;
+use crate::akeyless::client::{self, Policy};
+use crate::akeyless::{ApiError, Service};
+use crate::host::{Host, HttpRequest};
+
+/// Sends `request` to `service` and returns the string `field` of its JSON reply; a reply
+/// without it (or with it empty) is malformed, described by `missing`.
+async fn fetch_token<H: Host>(
+    agent: &Agent<'_, H>,
+    service: Service,
+    request: HttpRequest,
+    policy: Policy,
+    field: &str,
+    missing: &'static str,
+) -> Result<String, ApiError> {
+    let url = request.url.clone();
+    let debug = |line: &str| agent.debug(line);
+    let response = client::exchange(agent.host(), service, request, policy, &debug).await?;
+    let reply: Map<String, Value> =
+        client::decode(service, url.clone(), response.status, &response.body)?;
+    reply
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|token| !token.trim().is_empty())
+        .map(str::to_string)
+        .ok_or(ApiError::Malformed {
+            service,
+            url,
+            status: response.status,
+            problem: missing,
+        })
+}
+
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
 fn query_value(text: &str) -> String {
     text.bytes()

@@ -6,22 +6,14 @@
 //! `serviceConnectionId` and the job's access token (`System.AccessToken`, from the
 //! `SystemVssConnection` endpoint) as bearer, answering `{"oidcToken": "<jwt>"}`.
 
-use serde::Deserialize;
-
 use crate::agent::{Agent, Endpoint};
-use crate::akeyless::client::{self, Policy, CONNECT_TIMEOUT_MS, RESPONSE_TIMEOUT_MS};
+use crate::akeyless::client::{Policy, CONNECT_TIMEOUT_MS, RESPONSE_TIMEOUT_MS};
 use crate::akeyless::{ApiError, Service};
 use crate::host::{Host, HttpRequest};
-use crate::identity::query_value;
+use crate::identity::{fetch_token, query_value};
 
 /// The REST API version of the OIDC token endpoint.
 const API_VERSION: &str = "7.1";
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OidcReply {
-    oidc_token: Option<String>,
-}
 
 /// Where the token came from, for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,28 +70,14 @@ pub async fn token<H: Host>(
             agent.host().pattern_matches(pattern, text)
         }),
     };
-    let debug = |line: &str| agent.debug(line);
-    let response = client::exchange(
-        agent.host(),
+    let token = fetch_token(
+        agent,
         Service::PipelineOidc,
         request,
         Policy::DEFAULT,
-        &debug,
+        "oidcToken",
+        "the reply holds no oidcToken",
     )
     .await?;
-    let reply: OidcReply = client::decode(
-        Service::PipelineOidc,
-        url.clone(),
-        response.status,
-        &response.body,
-    )?;
-    match reply.oidc_token.filter(|token| !token.trim().is_empty()) {
-        Some(token) => Ok(Some((token, Source::Endpoint))),
-        None => Err(ApiError::Malformed {
-            service: Service::PipelineOidc,
-            url,
-            status: response.status,
-            problem: "the reply holds no oidcToken",
-        }),
-    }
+    Ok(Some((token, Source::Endpoint)))
 }
