@@ -65,8 +65,8 @@ pub async fn token_or_login<H: Host>(
     endpoint: &Endpoint,
     client: &Client<'_, H>,
 ) -> Result<String, TaskError> {
-    if agent.input(TOKEN_INPUT).is_some() {
-        return token_input(agent);
+    if let Some(token) = agent.input(TOKEN_INPUT) {
+        return checked_token(agent, token.trim());
     }
     agent.info(
         "The input 'token' is empty, so this step logs in to Akeyless itself with the service \
@@ -75,10 +75,9 @@ pub async fn token_or_login<H: Host>(
     Ok(login::log_in(agent, endpoint, client).await?.token)
 }
 
-/// The `token` input, registered as a secret. A value still reading `$(...)` is a variable
-/// the agent could not expand, which means the auth step's name does not match.
-fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
-    let token = agent.required_input(TOKEN_INPUT)?.trim().to_string();
+/// The `token` input's value, registered as a secret. A value still reading `$(...)` is a
+/// variable the agent could not expand, which means the auth step's name does not match.
+fn checked_token<H: Host>(agent: &Agent<'_, H>, token: &str) -> Result<String, TaskError> {
     if token.starts_with("$(") && token.ends_with(')') {
         return Err(InputError::Invalid {
             input: TOKEN_INPUT.to_string(),
@@ -89,8 +88,8 @@ fn token_input<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         }
         .into());
     }
-    agent.register_secret(&token);
-    Ok(token)
+    agent.register_secret(token);
+    Ok(token.to_string())
 }
 
 /// A client for the service connection's `url`, routed as the agent's settings say and
