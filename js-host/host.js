@@ -149,7 +149,7 @@ function transportError(error) {
 
 /**
  * Performs one HTTP exchange. Takes the core's request as JSON and always resolves, to
- * `{"response":{status,body}}` or `{"error":{code,message}}` as JSON.
+ * `{"response":{status,headers,body}}` or `{"error":{code,message}}` as JSON.
  */
 function exchange(requestJson) {
   return new Promise((resolve) => {
@@ -188,6 +188,7 @@ function exchange(requestJson) {
     const headers = Object.fromEntries(request.headers);
     headers['content-length'] = String(body.length);
 
+    const closedEarly = () => failWith('ECONNRESET', 'the connection closed during the reply');
     const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
       const chunks = [];
       let received = 0;
@@ -207,9 +208,9 @@ function exchange(requestJson) {
           response: { status: incoming.statusCode, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') },
         });
       });
-      incoming.on('error', () => failWith('ECONNRESET', 'the connection closed during the reply'));
+      incoming.on('error', closedEarly);
       incoming.on('close', () => {
-        if (!incoming.complete) failWith('ECONNRESET', 'the connection closed during the reply');
+        if (!incoming.complete) closedEarly();
       });
     });
     outgoing.on('error', (error) => {
