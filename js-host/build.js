@@ -7,8 +7,10 @@
  * 1. Makes sure the toolchain is there: the `wasm32-unknown-unknown` target and
  *    `wasm-bindgen-cli` at exactly the `wasm-bindgen` version in Cargo.lock (installed with
  *    `cargo install` when missing; `--locked` is tried first and fails on some registries).
- * 2. `cargo build --release --target wasm32-unknown-unknown`, then `wasm-bindgen --target
- *    nodejs` without the name and producers sections (smaller, nothing lost at run time).
+ * 2. `cargo build --release --target wasm32-unknown-unknown`, with the build machine's paths
+ *    remapped (panic locations in dependencies would otherwise ship absolute paths such as
+ *    `/root/.cargo/registry/...`), then `wasm-bindgen --target nodejs` without the name and
+ *    producers sections (smaller, nothing lost at run time).
  * 3. Copies the host and the bindgen output into every `tasks/<name>/` that has a task.json,
  *    because the agent downloads each task folder on its own.
  *
@@ -17,6 +19,7 @@
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -63,8 +66,23 @@ function ensureBindgenCli() {
   }
 }
 
+/**
+ * RUSTFLAGS that replace the build machine's directories in the module's strings by neutral
+ * names: the cargo home (registry sources of dependencies), rustup's home, and this checkout.
+ * Any RUSTFLAGS already set are kept.
+ */
+function remappedRustflags() {
+  const cargoHome = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
+  const rustupHome = process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup');
+  const remaps = [[cargoHome, 'cargo'], [rustupHome, 'rustup'], [ROOT, 'akeyless-tasks']]
+    .map(([from, to]) => `--remap-path-prefix=${path.resolve(from)}=${to}`);
+  return [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ');
+}
+
 function buildWasm() {
-  run('cargo', ['build', '--release', '--lib', '--target', WASM_TARGET]);
+  run('cargo', ['build', '--release', '--lib', '--target', WASM_TARGET], {
+    env: { ...process.env, RUSTFLAGS: remappedRustflags() },
+  });
   fs.rmSync(BINDGEN_OUT, { recursive: true, force: true });
   run('wasm-bindgen', [
     '--target', 'nodejs',

@@ -34,13 +34,17 @@ const https = lazy(() => require('node:https'));
 const tls = lazy(() => require('node:tls'));
 const proxyAgents = lazy(() => require('hpagent'));
 
-/** Variables that carry secrets: job secrets, inputs, connection credentials, file tickets. */
-const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_'];
 /**
- * Also removed: the list of secret names, and NODE_TLS_REJECT_UNAUTHORIZED, so that nothing
- * in this process can turn certificate checks off (the core still sees it, to say so).
+ * Variables that carry secrets: job secrets, inputs, connection credentials, file tickets,
+ * and the task variables a step hands its post-job step.
  */
-const SENSITIVE_NAMES = ['VSTS_SECRET_VARIABLES', 'NODE_TLS_REJECT_UNAUTHORIZED'];
+const SENSITIVE_PREFIXES = ['SECRET_', 'INPUT_', 'ENDPOINT_AUTH_', 'SECUREFILE_TICKET_', 'VSTS_TASKVARIABLE_'];
+/**
+ * Also removed: the list of secret names, the agent's proxy password, and
+ * NODE_TLS_REJECT_UNAUTHORIZED, so that nothing in this process can turn certificate checks
+ * off (the core still sees it, to say so).
+ */
+const SENSITIVE_NAMES = ['VSTS_SECRET_VARIABLES', 'AGENT_PROXYPASSWORD', 'NODE_TLS_REJECT_UNAUTHORIZED'];
 
 /** A reply body larger than this is refused rather than buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -65,17 +69,36 @@ function takeEnvironment() {
 }
 
 /**
- * Lines wait here until the core's current synchronous stretch ends, then go out in one
- * write: a task setting 1,000 secrets prints 3,000 lines, and a write per line would cost
- * more than the requests. Whatever is left is written as the process exits.
+ * Output. Lines wait in `pendingLines` until the core's current synchronous stretch ends, then
+ * go out in one write: a task setting 1,000 secrets prints 3,000 lines, and a write per line
+ * would cost more than the requests. The batch is bounded: it is written as soon as it holds
+ * OUTPUT_CHUNK_CHARS characters, and a longer line is written on its own, in pieces, so no
+ * string or buffer grows with the size of what a task prints.
+ *
+ * The task ends with exactly one `task.complete`: the core's, or the host's own failure when
+ * something went wrong first, or when the process is about to exit without one. A line that
+ * could not be written turns the core's success into a failure: a variable may be missing.
  */
+const OUTPUT_CHUNK_CHARS = 64 * 1024;
+const COMPLETE_PREFIX = '##vso[task.complete';
+const OUTPUT_LOST = 'The Akeyless task could not write all of its output, so a variable may be missing. Check the agent\'s disk and log.';
+const NO_RESULT = 'The Akeyless task ended without reporting a result. Please report this with the pipeline\'s debug log.';
+const MEMORY_RAN_OUT = 'The Akeyless task ran out of memory: a reply from the server was too large to process. Check what the requested secrets hold.';
 let pendingLines = [];
+let pendingChars = 0;
+let completed = false;
+let outputError = null;
 
 function flushLines() {
   if (pendingLines.length === 0) return;
-  const text = Buffer.from(pendingLines.join(''), 'utf8');
+  const text = pendingLines.join('');
   pendingLines = [];
-  writeToStdout(text);
+  pendingChars = 0;
+  try {
+    writeToStdout(Buffer.from(text, 'utf8'));
+  } catch (error) {
+    outputError ??= error;
+  }
 }
 
 /**
@@ -94,21 +117,64 @@ function writeToStdout(bytes) {
   }
 }
 
-function writeLine(line) {
-  if (pendingLines.length === 0) queueMicrotask(flushLines);
-  pendingLines.push(line + '\n');
+/** Writes a long line in pieces of OUTPUT_CHUNK_CHARS, never splitting a surrogate pair. */
+function writeLongLine(line) {
+  flushLines();
+  let start = 0;
+  while (start < line.length) {
+    let end = Math.min(start + OUTPUT_CHUNK_CHARS, line.length);
+    const last = line.charCodeAt(end - 1);
+    if (end < line.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    writeToStdout(Buffer.from(line.slice(start, end), 'utf8'));
+    start = end;
+  }
+  writeToStdout(Buffer.from('\n', 'utf8'));
 }
 
-process.on('exit', flushLines);
+function queueLine(line) {
+  if (line.length >= OUTPUT_CHUNK_CHARS) {
+    writeLongLine(line);
+    return;
+  }
+  if (pendingLines.length === 0) queueMicrotask(flushLines);
+  pendingLines.push(line + '\n');
+  pendingChars += line.length + 1;
+  if (pendingChars >= OUTPUT_CHUNK_CHARS) flushLines();
+}
 
-let taskEnded = false;
+/** What the core writes. Never throws back into the core. */
+function writeLine(line) {
+  try {
+    if (!line.startsWith(COMPLETE_PREFIX)) {
+      queueLine(line);
+    } else if (outputError) {
+      failTask(OUTPUT_LOST);
+    } else if (!completed) {
+      completed = true;
+      queueLine(line);
+    }
+  } catch (error) {
+    outputError ??= error;
+  }
+}
 
-/** Ends the task as failed with a fixed `reason` (never an exception's own text). */
+/** Ends the task as failed with a fixed `reason` (never an exception's own text), once. */
 function failTask(reason) {
-  if (taskEnded) return;
-  taskEnded = true;
-  writeLine(`##vso[task.logissue type=error;]${reason}`);
-  writeLine(`##vso[task.complete result=Failed;]${reason}`);
+  if (completed) return;
+  completed = true;
+  try {
+    queueLine(`##vso[task.logissue type=error;]${reason}`);
+    queueLine(`##vso[task.complete result=Failed;]${reason}`);
+  } catch (error) {
+    outputError ??= error;
+  }
+}
+
+/** Whatever is still queued goes out as the process exits, after a failure if no result did. */
+function finishOutputAtExit() {
+  flushLines();
+  failTask(NO_RESULT);
+  flushLines();
 }
 
 /** Keep-alive agents, one per protocol and route, so a task's requests share connections. */
@@ -234,6 +300,20 @@ function exchange(requestJson) {
   });
 }
 
+/** The Rust core, once loaded. */
+let core = null;
+
+/** Whether the core stopped because memory ran out (see `allocationFailed` in src/lib.rs). */
+function memoryRanOut() {
+  return safeCall(() => core?.allocationFailed()) === true;
+}
+
+/** Why the task stopped unexpectedly, for a pipeline author. */
+function unexpectedStop(error) {
+  if (memoryRanOut()) return MEMORY_RAN_OUT;
+  return `The Akeyless task stopped on an unexpected ${describeError(error)}. No further output was produced.`;
+}
+
 /** What the core calls back into; see `JsHost` in `src/host.rs`. */
 function createHost(readEnv) {
   return {
@@ -265,14 +345,10 @@ function createHost(readEnv) {
 /** Runs the task `taskName` from the task folder this file sits in. */
 function runTask(taskName) {
   const readEnv = takeEnvironment();
-  process.on('uncaughtException', (error) => {
-    failTask(`The Akeyless task stopped on an unexpected ${describeError(error)}. No further output was produced.`);
-  });
-  process.on('unhandledRejection', (error) => {
-    failTask(`The Akeyless task stopped on an unexpected ${describeError(error)}. No further output was produced.`);
-  });
+  process.on('exit', finishOutputAtExit);
+  process.on('uncaughtException', (error) => failTask(unexpectedStop(error)));
+  process.on('unhandledRejection', (error) => failTask(unexpectedStop(error)));
 
-  let core;
   try {
     core = require(path.join(__dirname, 'pkg', 'akeyless_tasks.js'));
   } catch (error) {
@@ -284,9 +360,13 @@ function runTask(taskName) {
     .then(() => core.runTask(taskName, createHost(readEnv)))
     .then(
       () => {
-        taskEnded = true;
+        if (outputError) failTask(OUTPUT_LOST);
       },
       (error) => {
+        if (memoryRanOut()) {
+          failTask(MEMORY_RAN_OUT);
+          return;
+        }
         const location = safeCall(() => core.panicLocation());
         const where = location ? ` at ${location}` : '';
         failTask(`The Akeyless task stopped on an internal error (${describeError(error)}${where}). Please report this with the pipeline's debug log.`);

@@ -4,12 +4,15 @@
 //! empty line) are ignored. In `secretsPaths` and `fields` each entry is `VARIABLE=TARGET`
 //! (a secret path, or a JSON field path), split at the first `=` so a target may hold `=`
 //! (but not `,`), with whitespace around both parts trimmed. `VARIABLE` is a pipeline
-//! variable name: letters, digits, `_` and `.`, not starting or ending with `.`. Two entries
-//! may not set the same variable (names compare case-insensitively, as pipeline variables
-//! do); one secret path under two names is fetched once.
+//! variable name: letters, digits, `_` and `.`, not starting or ending with `.`, and not in
+//! the agent's own namespaces (`System.`, `Agent.`, `Build.`, `Release.`). Two entries may
+//! not set the same variable: names compare as the agent maps them to environment variables,
+//! case-insensitively and with `.` read as `_`, so `a.b` and `A_B` are one name. One secret
+//! path under two names is fetched once.
 //!
-//! Errors name the entry by its position among the non-blank entries and quote its text,
-//! which is a variable name and a path, never a secret.
+//! Errors name the entry by its position among the non-blank entries. They quote its text
+//! only in lists whose entries are variable names and paths; an `args` entry may carry a
+//! secret, so it is named by its position alone.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -17,22 +20,28 @@ use std::fmt;
 /// Prefixes of job variables the agent hides from later steps (any letter case).
 const RESERVED_PREFIXES: [&str; 5] = ["endpoint", "input", "secret", "path", "securefile"];
 
+/// The namespaces of the agent's own variables (any letter case), which no entry may set.
+const AGENT_NAMESPACES: [&str; 4] = ["System.", "Agent.", "Build.", "Release."];
+
 /// How `secretsPaths` entries look.
 pub const SECRETS_PATHS_FORM: EntryForm = EntryForm {
     shape: "VARIABLE=PATH",
     example: "api_key=/ai/agent/api-key",
+    quoted: true,
 };
 
 /// How `fields` entries look.
 pub const FIELDS_FORM: EntryForm = EntryForm {
     shape: "VARIABLE=json.path",
     example: "password=secret.secretText",
+    quoted: true,
 };
 
 /// How `args` entries look.
 pub const ARGS_FORM: EntryForm = EntryForm {
     shape: "key=value",
     example: "common_name=myapp.example.com",
+    quoted: false,
 };
 
 /// The shape of a list's entries, quoted in errors so the author sees what would work.
@@ -40,6 +49,8 @@ pub const ARGS_FORM: EntryForm = EntryForm {
 pub struct EntryForm {
     pub shape: &'static str,
     pub example: &'static str,
+    /// Whether an error may quote an entry's text (false where an entry may hold a secret).
+    pub quoted: bool,
 }
 
 /// One non-blank entry of a list: its 1-based position and its trimmed text.
@@ -97,11 +108,14 @@ pub struct GrammarError {
 
 impl fmt::Display for GrammarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "entry {} ", self.position)?;
+        if self.form.quoted {
+            write!(f, "('{}') ", self.entry)?;
+        }
         write!(
             f,
-            "entry {} ('{}') {}. Write each entry as {}, separated by commas or line breaks, \
-             e.g. {}",
-            self.position, self.entry, self.problem, self.form.shape, self.form.example
+            "{}. Write each entry as {}, separated by commas or line breaks, e.g. {}",
+            self.problem, self.form.shape, self.form.example
         )
     }
 }
@@ -134,18 +148,25 @@ pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
 /// Parses a list of `VARIABLE=TARGET` entries written in `form`.
 pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>, GrammarError> {
     let mut assignments: Vec<Assignment> = Vec::new();
-    // Lower-cased variable -> the position that set it (lists can hold thousands of entries).
-    let mut first_set: HashMap<String, usize> = HashMap::new();
+    // Variable key -> the position and name that set it (lists can hold thousands of entries).
+    let mut first_set: HashMap<String, (usize, &str)> = HashMap::new();
     for raw in entries(list) {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let fail = |problem: String| error_at(raw, form, problem);
         if let Some(problem) = variable_name_problem(variable) {
             return Err(fail(problem));
         }
-        if let Some(first) = first_set.insert(variable.to_ascii_lowercase(), raw.position) {
-            return Err(fail(format!(
-                "sets the variable '{variable}' again (entry {first} already does)"
-            )));
+        if let Some((first, name)) =
+            first_set.insert(variable_key(variable), (raw.position, variable))
+        {
+            return Err(fail(if name.eq_ignore_ascii_case(variable) {
+                format!("sets the variable '{variable}' again (entry {first} already does)")
+            } else {
+                format!(
+                    "sets the variable '{variable}', which the agent treats as the same name as \
+                     '{name}' (entry {first})"
+                )
+            }));
         }
         assignments.push(Assignment {
             variable: variable.to_string(),
@@ -209,7 +230,20 @@ fn variable_name_problem(name: &str) -> Option<String> {
     if name.starts_with('.') || name.ends_with('.') {
         return Some("has a variable name that starts or ends with '.'".into());
     }
+    if let Some(namespace) = AGENT_NAMESPACES.iter().find(|namespace| {
+        name.len() > namespace.len() && name[..namespace.len()].eq_ignore_ascii_case(namespace)
+    }) {
+        return Some(format!(
+            "sets '{name}', a name in the agent's own namespace {namespace}; choose another name"
+        ));
+    }
     None
+}
+
+/// The key under which the agent keeps the variable `name`: its environment name, upper case
+/// with `.` as `_`. Two names with the same key are one variable.
+pub fn variable_key(name: &str) -> String {
+    name.replace('.', "_").to_ascii_uppercase()
 }
 
 /// Whether the agent hides job variables called `name` (they start with a reserved prefix).
@@ -354,6 +388,50 @@ mod tests {
             error.problem.contains("entry 1 already does"),
             "{}",
             error.problem
+        );
+    }
+
+    #[test]
+    fn names_the_agent_maps_to_one_environment_name_are_the_same_variable() {
+        let error = error("a.b=/x\nA_B=/y");
+        assert_eq!(error.position, 2);
+        assert!(
+            error
+                .problem
+                .contains("'A_B', which the agent treats as the same name as 'a.b' (entry 1)"),
+            "{}",
+            error.problem
+        );
+        assert_eq!(variable_key("db.Password"), variable_key("DB_password"));
+    }
+
+    #[test]
+    fn names_in_the_agents_own_namespaces_are_refused() {
+        for name in [
+            "System.AccessToken",
+            "agent.tempdirectory",
+            "BUILD.BuildId",
+            "Release.x",
+        ] {
+            let error = error(&format!("{name}=/x"));
+            assert!(
+                error
+                    .problem
+                    .contains("a name in the agent's own namespace"),
+                "{name}: {}",
+                error.problem
+            );
+        }
+        assert!(parse_secret_paths("system_key=/x,agentname=/y,builder.x=/z").is_ok());
+    }
+
+    #[test]
+    fn an_args_entry_is_named_by_its_position_only() {
+        let error = parse_args("user=a,password hunter22").unwrap_err();
+        assert!(!error.to_string().contains("hunter22"), "{error}");
+        assert!(
+            error.to_string().starts_with("entry 2 has no '='"),
+            "{error}"
         );
     }
 

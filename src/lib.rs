@@ -44,4 +44,54 @@ mod wasm_entry {
     pub fn panic_location() -> Option<String> {
         PANIC_LOCATION.with(|slot| slot.borrow().clone())
     }
+
+    /// Whether `runTask` was aborted because memory ran out.
+    #[wasm_bindgen(js_name = allocationFailed)]
+    pub fn allocation_failed() -> bool {
+        super::allocation::FAILED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The allocator, watched: when memory runs out (a reply far too large to hold), Rust aborts
+/// with a bare wasm trap that says nothing, and no panic hook runs. Noting the failure lets
+/// the host tell the pipeline author what happened instead of "internal error".
+#[cfg(target_arch = "wasm32")]
+mod allocation {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub static FAILED: AtomicBool = AtomicBool::new(false);
+
+    /// The system allocator, noting every allocation it could not make.
+    struct Watched;
+
+    fn noted(pointer: *mut u8) -> *mut u8 {
+        if pointer.is_null() {
+            FAILED.store(true, Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    // SAFETY: every call is passed on unchanged to the system allocator, which upholds the
+    // `GlobalAlloc` contract; only a null result is looked at.
+    unsafe impl GlobalAlloc for Watched {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            noted(System.alloc(layout))
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            noted(System.alloc_zeroed(layout))
+        }
+
+        unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            noted(System.realloc(pointer, layout, new_size))
+        }
+
+        unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+            System.dealloc(pointer, layout);
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Watched = Watched;
 }

@@ -194,15 +194,22 @@ fn no_proxy_matches(entry: &str, host: &str, port: u16) -> bool {
     host == name || host.ends_with(&format!(".{name}"))
 }
 
-/// A proxy URL fit for messages: any `user:password@` removed.
+/// A URL fit for messages: any `user:password@` removed. The user information is taken to
+/// run to the last `@` before any query or fragment, even across a `/`: a password may hold
+/// an unencoded `/`, and no part of it may be printed.
 pub fn without_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            format!("{scheme}://{host}{path}")
-        }
-        None => url.rsplit('@').next().unwrap_or(url).to_string(),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let before_query = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let after_user = match before_query.rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{after_user}"),
+        None => after_user.to_string(),
     }
 }
 
@@ -397,6 +404,22 @@ mod tests {
             "http://proxy:3128/"
         );
         assert_eq!(without_credentials("u:p@proxy:3128"), "proxy:3128");
+    }
+
+    #[test]
+    fn no_part_of_a_password_is_left_in_a_url_for_messages() {
+        assert_eq!(
+            without_credentials("https://admin:pa/ss@gw:8000/api/v2"),
+            "https://gw:8000/api/v2"
+        );
+        assert_eq!(
+            without_credentials("https://a:b@c@gw/api?x=1@y"),
+            "https://gw/api?x=1@y"
+        );
+        assert_eq!(
+            without_credentials("https://gw:8000/api/v2"),
+            "https://gw:8000/api/v2"
+        );
     }
 
     #[test]

@@ -61,7 +61,8 @@ describe('host: environment', () => {
     const script = `
       const read = require(${JSON.stringify(hostFile)}).takeEnvironment();
       const names = ['SECRET_DB', 'INPUT_ACCESSKEY', 'ENDPOINT_AUTH_abc', 'ENDPOINT_AUTH_PARAMETER_abc_APITOKEN',
-        'SECUREFILE_TICKET_abc', 'VSTS_SECRET_VARIABLES', 'ENDPOINT_URL_abc', 'ENDPOINT_DATA_abc_ACCESSID', 'KEEP_ME'];
+        'SECUREFILE_TICKET_abc', 'VSTS_SECRET_VARIABLES', 'AGENT_PROXYPASSWORD', 'VSTS_TASKVARIABLE_REVOKE',
+        'ENDPOINT_URL_abc', 'ENDPOINT_DATA_abc_ACCESSID', 'KEEP_ME'];
       console.log(JSON.stringify({
         left: names.filter((n) => n in process.env),
         read: names.map((n) => read(n)),
@@ -69,11 +70,12 @@ describe('host: environment', () => {
     const env = {
       PATH: process.env.PATH,
       SECRET_DB: 's1', INPUT_ACCESSKEY: 's2', ENDPOINT_AUTH_abc: 's3', ENDPOINT_AUTH_PARAMETER_abc_APITOKEN: 's4',
-      SECUREFILE_TICKET_abc: 's5', VSTS_SECRET_VARIABLES: '["DB"]', ENDPOINT_URL_abc: 'u', ENDPOINT_DATA_abc_ACCESSID: 'p', KEEP_ME: 'k',
+      SECUREFILE_TICKET_abc: 's5', VSTS_SECRET_VARIABLES: '["DB"]', AGENT_PROXYPASSWORD: 's6', VSTS_TASKVARIABLE_REVOKE: 's7',
+      ENDPOINT_URL_abc: 'u', ENDPOINT_DATA_abc_ACCESSID: 'p', KEEP_ME: 'k',
     };
     const { left, read } = JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
     assert.deepEqual(left, ['ENDPOINT_URL_abc', 'ENDPOINT_DATA_abc_ACCESSID', 'KEEP_ME']);
-    assert.deepEqual(read, ['s1', 's2', 's3', 's4', 's5', '["DB"]', 'u', 'p', 'k']);
+    assert.deepEqual(read, ['s1', 's2', 's3', 's4', 's5', '["DB"]', 's6', 's7', 'u', 'p', 'k']);
   });
 });
 
@@ -91,6 +93,8 @@ describe('host: child processes', () => {
       ENDPOINT_AUTH_PARAMETER_abc_APITOKEN: 'child-secret-3',
       ENDPOINT_AUTH_abc: '{"parameters":{"apitoken":"child-secret-3"}}',
       SECUREFILE_TICKET_abc: 'child-secret-4',
+      AGENT_PROXYPASSWORD: 'child-secret-5',
+      VSTS_TASKVARIABLE_TOKEN: 'child-secret-6',
       VSTS_SECRET_VARIABLES: '["System.AccessToken"]',
       NODE_TLS_REJECT_UNAUTHORIZED: '0',
       AGENT_TEMPDIRECTORY: '/tmp',
@@ -99,7 +103,7 @@ describe('host: child processes', () => {
     const sensitive = Object.keys(env).filter((name) => name !== 'PATH' && name !== 'AGENT_TEMPDIRECTORY');
     assert.deepEqual(sensitive.filter((name) => name in childEnv), []);
     assert.equal(childEnv.AGENT_TEMPDIRECTORY, '/tmp');
-    for (const value of ['child-secret-1', 'child-secret-2', 'child-secret-3', 'child-secret-4']) {
+    for (const value of ['child-secret-1', 'child-secret-2', 'child-secret-3', 'child-secret-4', 'child-secret-5', 'child-secret-6']) {
       assert.ok(!JSON.stringify(childEnv).includes(value), value);
     }
   });

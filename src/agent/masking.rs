@@ -1,17 +1,28 @@
-//! What to register with the agent's masker for a value that came from Akeyless.
+//! What to register with the agent's masker for a secret.
 //!
 //! The agent masks each registered string literally, line by line, so a multi-line value is
 //! only masked through its lines, and a JSON value's fields only through their own values
 //! (a script that parses the JSON prints fields, not the whole document). So the whole value,
 //! each line, and each string leaf of a JSON value are registered, and a leaf that itself
 //! holds JSON (a dynamic secret's `id`, a rotated secret's `payload`) is walked in turn.
-//! Leaves shorter than [`SHORT_LEAF`] characters are registered only under a key that looks
-//! like a credential: masking every `"60"` of `ttl_in_minutes` would blank unrelated
-//! numbers all over the log.
+//!
+//! Lines end where the agent's log reader ends them: at `\r\n`, `\n` and a lone `\r`.
+//! A shell also reveals other forms: `echo $(Fetch.x)` prints a value without its surrounding
+//! whitespace or quotes, so the trimmed and quote-stripped forms are registered too, as the
+//! agent does for job secrets.
+//!
+//! Strings shorter than [`SHORT_LEAF`] characters are registered only when they are the
+//! value itself or sit under a key that looks like a credential: masking every `"60"` of
+//! `ttl_in_minutes` (or every `}` line of a JSON document) would blank unrelated text all over
+//! the log. Work is linear in the size of the value: each string is looked up in a hash set
+//! once, and each JSON text is parsed once.
+
+use std::collections::HashSet;
 
 use serde_json::Value;
 
-/// Leaves shorter than this are registered only under credential-like keys.
+/// Derived strings (forms, lines, leaves) shorter than this are registered only under
+/// credential-like keys.
 pub const SHORT_LEAF: usize = 6;
 
 /// Fragments of key names that mark a credential.
@@ -30,52 +41,108 @@ const CREDENTIAL_KEY_FRAGMENTS: [&str; 10] = [
 
 /// The strings to register for `value`, whole value first, without duplicates or blanks.
 pub fn strings_to_register(value: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    add_text(value, &mut found);
-    found
+    let mut found = Found::default();
+    found.add_text(value, false);
+    found.strings
 }
 
-/// Adds a text, its lines, and the leaves of the JSON it holds, if any.
-fn add_text(text: &str, found: &mut Vec<String>) {
-    add(text, found);
-    if text.contains(['\n', '\r']) {
-        text.lines().for_each(|line| add(line.trim(), found));
+/// The string leaves of a JSON document worth registering (the rules of
+/// [`strings_to_register`], without the document as a whole).
+pub fn leaves_to_register(document: &Value) -> Vec<String> {
+    let mut found = Found::default();
+    found.add_leaves(document, None);
+    found.strings
+}
+
+/// The strings found so far, in order, and a set to keep them unique.
+#[derive(Default)]
+struct Found {
+    strings: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Found {
+    /// Adds a text, its lines, its shell forms and the leaves of the JSON it holds, if any.
+    /// `credential`: the text is a leaf under a credential-like key, so its short forms count
+    /// too.
+    fn add_text(&mut self, text: &str, credential: bool) {
+        self.add(text);
+        self.add_shell_forms(text, credential);
+        // The log reader splits what a shell printed, so each form is split into lines.
+        for form in std::iter::once(text).chain(shell_forms(text)) {
+            if form.contains(['\n', '\r']) {
+                for line in form.split(['\r', '\n']) {
+                    self.add(line.trim());
+                    self.add_shell_forms(line, credential);
+                }
+            }
+        }
+        if let Some(json) = parse_structure(text) {
+            self.add_leaves(&json, None);
+        }
     }
-    if let Some(json) = parse_structure(text) {
-        add_leaves(&json, None, found);
+
+    /// Adds the shell forms of `text` that pass the short-value rule.
+    fn add_shell_forms(&mut self, text: &str, credential: bool) {
+        for form in shell_forms(text) {
+            if credential || form.chars().count() >= SHORT_LEAF {
+                self.add(form);
+            }
+        }
+    }
+
+    fn add(&mut self, text: &str) {
+        if !text.trim().is_empty() && !self.seen.contains(text) {
+            self.seen.insert(text.to_string());
+            self.strings.push(text.to_string());
+        }
+    }
+
+    /// Adds the string leaves (and numbers under credential keys) worth registering.
+    fn add_leaves(&mut self, value: &Value, key: Option<&str>) {
+        let credential = key.is_some_and(looks_like_credential);
+        match value {
+            Value::String(text) if text.chars().count() >= SHORT_LEAF || credential => {
+                self.add_text(text, credential);
+            }
+            Value::Number(number) if credential => self.add(&number.to_string()),
+            Value::Object(fields) => {
+                for (name, field) in fields {
+                    self.add_leaves(field, Some(name));
+                }
+            }
+            // Items of an array inherit the array's key: `"keys": ["k1", "k2"]`.
+            Value::Array(items) => items.iter().for_each(|item| self.add_leaves(item, key)),
+            _ => {}
+        }
     }
 }
 
-fn add(text: &str, found: &mut Vec<String>) {
-    if !text.trim().is_empty() && !found.iter().any(|f| f == text) {
-        found.push(text.to_string());
-    }
+/// The forms a shell shows of `text`: trimmed, and without one pair of surrounding quotes
+/// (trimmed again).
+fn shell_forms(text: &str) -> impl Iterator<Item = &str> {
+    let trimmed = text.trim();
+    let unquoted = strip_quotes(trimmed).map(str::trim);
+    std::iter::once(trimmed).chain(unquoted)
+}
+
+/// `text` without one pair of matching surrounding quotes (`"` or `'`), if it has them.
+fn strip_quotes(text: &str) -> Option<&str> {
+    ['"', '\''].into_iter().find_map(|quote| {
+        text.strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+    })
 }
 
 /// `text` as a JSON object or array; `None` for anything else, JSON scalars included.
 pub fn parse_structure(text: &str) -> Option<Value> {
+    // Only an object or an array can start with these; anything else is not worth parsing.
+    if !text.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
     match serde_json::from_str(text) {
         Ok(json @ (Value::Object(_) | Value::Array(_))) => Some(json),
         _ => None,
-    }
-}
-
-/// Adds the string leaves (and numbers under credential keys) worth registering.
-fn add_leaves(value: &Value, key: Option<&str>, found: &mut Vec<String>) {
-    let credential = key.is_some_and(looks_like_credential);
-    match value {
-        Value::String(text) if text.chars().count() >= SHORT_LEAF || credential => {
-            add_text(text, found);
-        }
-        Value::Number(number) if credential => add(&number.to_string(), found),
-        Value::Object(fields) => {
-            for (name, field) in fields {
-                add_leaves(field, Some(name), found);
-            }
-        }
-        // Items of an array inherit the array's key: `"keys": ["k1", "k2"]`.
-        Value::Array(items) => items.iter().for_each(|item| add_leaves(item, key, found)),
-        _ => {}
     }
 }
 
@@ -101,8 +168,64 @@ mod tests {
         let pem = "-----BEGIN KEY-----\r\n  MIIEabc\r\n\r\n-----END KEY-----\n";
         assert_eq!(
             strings_to_register(pem),
-            vec![pem, "-----BEGIN KEY-----", "MIIEabc", "-----END KEY-----"]
+            vec![
+                pem,
+                pem.trim(),
+                "-----BEGIN KEY-----",
+                "MIIEabc",
+                "-----END KEY-----"
+            ]
         );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_it_does_for_the_agent() {
+        let registered = strings_to_register("first-part\rsecond-part");
+        assert!(
+            registered.contains(&"first-part".to_string()),
+            "{registered:?}"
+        );
+        assert!(registered.contains(&"second-part".to_string()));
+    }
+
+    #[test]
+    fn the_forms_a_shell_prints_are_registered_too() {
+        let registered = strings_to_register("\"Qu0ted-Value\"");
+        assert_eq!(registered, vec!["\"Qu0ted-Value\"", "Qu0ted-Value"]);
+        let registered = strings_to_register("  padded-value\t");
+        assert_eq!(registered, vec!["  padded-value\t", "padded-value"]);
+        let registered = strings_to_register("' both-kinds '");
+        assert!(
+            registered.contains(&"both-kinds".to_string()),
+            "{registered:?}"
+        );
+    }
+
+    #[test]
+    fn short_forms_follow_the_short_value_rule() {
+        // The value itself is registered whatever its length; its short forms are not...
+        assert_eq!(strings_to_register("\"ab\""), vec!["\"ab\""]);
+        assert_eq!(strings_to_register(" abc "), vec![" abc "]);
+        // ...unless they sit under a credential-like key.
+        let registered = strings_to_register(r#"{"password":" ab "}"#);
+        assert!(registered.contains(&"ab".to_string()), "{registered:?}");
+    }
+
+    #[test]
+    fn quotes_that_do_not_match_are_kept() {
+        assert_eq!(
+            strings_to_register("\"mixed-quotes'"),
+            vec!["\"mixed-quotes'"]
+        );
+    }
+
+    #[test]
+    fn a_reply_with_many_leaves_registers_each_once() {
+        let leaves: Vec<String> = (0..160_000).map(|n| format!("leaf-value-{n}")).collect();
+        let document = serde_json::to_string(&leaves).unwrap();
+        let registered = strings_to_register(&document);
+        assert_eq!(registered.len(), leaves.len() + 1);
+        assert_eq!(registered[1], "leaf-value-0");
     }
 
     #[test]
@@ -151,7 +274,10 @@ mod tests {
 
     #[test]
     fn a_value_that_is_a_json_scalar_is_not_walked() {
-        assert_eq!(strings_to_register("\"quoted\""), vec!["\"quoted\""]);
+        assert_eq!(
+            strings_to_register("\"quoted\""),
+            vec!["\"quoted\"", "quoted"]
+        );
     }
 
     #[test]

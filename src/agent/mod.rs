@@ -2,47 +2,51 @@
 //! masking, and the way a task ends.
 //!
 //! Tasks talk to the agent only through [`Agent`], which guarantees two things: every text
-//! that reaches the log has had `##vso[` / `##[` neutralised and every secret the task has
-//! handled replaced by `***`, and secrets are registered with the agent before they are set.
+//! that reaches the log has had every secret the task has handled replaced by `***`, control
+//! characters escaped and `##vso[` / `##[` neutralised, and secrets are registered with the
+//! agent before they are set. It also keeps the step's [`Deadline`].
 
 pub mod command;
+pub mod deadline;
 pub mod endpoint;
 pub mod inputs;
 pub mod masking;
 pub mod multiline;
 pub mod neutralise;
+pub mod redaction;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
 
 use crate::host::Host;
 use crate::network::NetworkSettings;
 pub use command::VariableKind;
 use command::{IssueType, TaskResult};
+pub use deadline::Deadline;
 pub use endpoint::Endpoint;
 pub use inputs::InputError;
+use redaction::Redactor;
 
 /// One task's connection to the agent.
 pub struct Agent<'h, H: Host> {
     host: &'h H,
     debug_enabled: bool,
-    /// Every secret this task has handled, so no message can quote one; longest first, so
-    /// a secret that contains a shorter one is replaced whole, not left half visible.
-    secrets: RefCell<Vec<String>>,
-    /// The same secrets, for a quick "seen already?" when thousands are registered.
-    registered: RefCell<HashSet<String>>,
+    /// Every secret this task has handled, so no message can quote one.
+    secrets: RefCell<Redactor>,
     network: NetworkSettings,
+    deadline: Deadline,
 }
 
 impl<'h, H: Host> Agent<'h, H> {
     /// Reads the run's settings; the proxy passwords among them are registered as secrets.
+    /// The step's deadline starts now.
     pub fn new(host: &'h H) -> Self {
         let agent = Agent {
             host,
             debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
-            secrets: RefCell::new(Vec::new()),
-            registered: RefCell::new(HashSet::new()),
+            secrets: RefCell::new(Redactor::default()),
             network: NetworkSettings::from_env(|name| host.env(name)),
+            deadline: Deadline::starting_at(host.now_ms()),
         };
         for secret in agent.network.secrets() {
             agent.register_secret(&secret);
@@ -58,6 +62,11 @@ impl<'h, H: Host> Agent<'h, H> {
     /// The host this agent writes through, for the Akeyless client.
     pub fn host(&self) -> &'h H {
         self.host
+    }
+
+    /// When this step must be over; every request it makes shares it.
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
     }
 
     /// The input `name`, or `None` when it is empty.
@@ -86,15 +95,25 @@ impl<'h, H: Host> Agent<'h, H> {
         })
     }
 
-    /// Registers `value` with the agent's masker and keeps it out of every later message.
+    /// Registers `value` with the agent's masker, with every form of it a log could show
+    /// (see `masking`), and keeps them all out of every later message.
     pub fn register_secret(&self, value: &str) {
-        if value.trim().is_empty() || !self.registered.borrow_mut().insert(value.to_string()) {
-            return;
-        }
-        self.host.write_line(&command::set_secret(value));
+        self.register_each(masking::strings_to_register(value));
+    }
+
+    /// Registers the string leaves of a JSON document (see `masking`), not the document.
+    pub fn register_leaves(&self, document: &serde_json::Value) {
+        self.register_each(masking::leaves_to_register(document));
+    }
+
+    /// Registers each of `strings` not registered yet, exactly as it is.
+    fn register_each(&self, strings: Vec<String>) {
         let mut secrets = self.secrets.borrow_mut();
-        let at = secrets.partition_point(|known| known.len() >= value.len());
-        secrets.insert(at, value.to_string());
+        for secret in strings {
+            if secrets.insert(&secret) {
+                self.host.write_line(&command::set_secret(&secret));
+            }
+        }
     }
 
     /// Sets the variable `name`; a secret value is registered first.
@@ -146,16 +165,22 @@ impl<'h, H: Host> Agent<'h, H> {
             .write_line(&command::complete(TaskResult::Failed, &message));
     }
 
-    /// `text` with known secrets replaced by `***` and logging commands neutralised.
+    /// `text` with every secret this task has handled replaced by `***`.
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.secrets.borrow().redact(text)
+    }
+
+    /// `text` as it may reach the log: secrets replaced, control characters escaped (then
+    /// secrets replaced again, in case escaping spelled one out), logging commands
+    /// neutralised.
     fn printable(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.secrets.borrow().iter() {
-            // A task can hold thousands of secrets: search before building a new string.
-            if secret.len() <= text.len() && text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), "***");
-            }
-        }
-        neutralise::neutralise(&text)
+        let redacted = self.redact(text);
+        let escaped = neutralise::escape_controls(&redacted);
+        let safe = match escaped {
+            Cow::Owned(changed) => self.redact(&changed).into_owned(),
+            Cow::Borrowed(same) => same.to_string(),
+        };
+        neutralise::neutralise(&safe)
     }
 }
 
@@ -246,6 +271,39 @@ mod tests {
             assert!(command_count <= 1, "{line}");
             assert!(!line.contains("##["), "{line}");
         }
+    }
+
+    #[test]
+    fn a_secret_is_registered_with_the_forms_a_shell_or_the_log_reader_shows() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.register_secret("\" first-part\rsecond-part \"");
+        let registered: Vec<String> = host
+            .lines()
+            .iter()
+            .filter_map(|l| l.strip_prefix("##vso[task.setsecret]").map(str::to_string))
+            .collect();
+        for form in ["first-part", "second-part", "first-part%0Dsecond-part"] {
+            assert!(
+                registered.contains(&form.to_string()),
+                "{form}: {registered:?}"
+            );
+        }
+        agent.info("shell printed first-part and second-part");
+        assert_eq!(host.lines().last().unwrap(), "shell printed *** and ***");
+    }
+
+    #[test]
+    fn control_characters_in_a_message_are_shown_escaped_and_secrets_still_replaced() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.register_secret("esc\u{1b}s3cret");
+        agent.fail("server said \u{1b}[2J\u{1b}[31mOK\u{8} and esc\u{1b}s3cret");
+        let line = host.lines().last().unwrap().clone();
+        assert_eq!(
+            line,
+            "##vso[task.complete result=Failed;]server said \\x1B[2J\\x1B[31mOK\\x08 and ***"
+        );
     }
 
     #[test]

@@ -3,8 +3,49 @@
 //! The agent executes `##vso[` wherever it appears in a line, and renders lines starting with
 //! `##[` as formatting. A zero-width space between the two `#` defuses both while the text
 //! still reads the same in the log.
+//!
+//! Control characters are shown escaped (`\x1B`): an ANSI escape sequence could recolour or
+//! rewrite what the log shows, a backspace or a bidirectional override could make a line read
+//! differently from what it holds. Line breaks stay line breaks; a lone `\r` is one too, as the
+//! agent's log reader takes it.
+
+use std::borrow::Cow;
+use std::fmt::Write;
 
 const ZERO_WIDTH_SPACE: char = '\u{200B}';
+
+/// Returns `text` with control characters (other than tab and line breaks) written as
+/// escapes, and every `\r\n` or lone `\r` as `\n`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c == '\r' || needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            c if needs_escape(c) && u32::from(c) <= 0xFF => {
+                let _ = write!(out, "\\x{:02X}", u32::from(c));
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:04X}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// C0 and C1 controls (but tab and line feed), DEL, line and paragraph separators, and the
+/// bidirectional embeddings, overrides and isolates.
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n' && c != '\r')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
 
 /// Returns `text` with every `##vso[` and `##[` (any letter case) broken up.
 pub fn neutralise(text: &str) -> String {
@@ -33,6 +74,33 @@ fn starts_command(after_hashes: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ansi_escape_sequences_are_shown_escaped() {
+        assert_eq!(
+            escape_controls("\u{1b}[31mred\u{1b}[0m"),
+            "\\x1B[31mred\\x1B[0m"
+        );
+    }
+
+    #[test]
+    fn other_controls_and_bidirectional_overrides_are_shown_escaped() {
+        assert_eq!(
+            escape_controls("a\u{8}b\u{7f}c\u{9b}"),
+            "a\\x08b\\x7Fc\\x9B"
+        );
+        assert_eq!(
+            escape_controls("x\u{202e}y\u{2028}z"),
+            "x\\u{202E}y\\u{2028}z"
+        );
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_stay_and_carriage_returns_become_line_feeds() {
+        assert_eq!(escape_controls("a\tb\nc"), "a\tb\nc");
+        assert_eq!(escape_controls("a\r\nb\rc"), "a\nb\nc");
+        assert!(matches!(escape_controls("plain ünïcode"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn a_logging_command_in_server_text_is_broken_up() {
@@ -86,6 +154,12 @@ mod tests {
             proptest::prop_assert!(!safe.to_ascii_lowercase().contains("##vso["));
             proptest::prop_assert!(!safe.contains("##["));
             proptest::prop_assert_eq!(safe.replace(ZERO_WIDTH_SPACE, ""), text);
+        }
+
+        #[test]
+        fn escaped_text_holds_no_control_character_but_tab_and_line_feed(text in "\\PC*|[\\x00-\\x1f\\x7f-\\x9f\\u{2028}\\u{202e}a]*") {
+            let escaped = escape_controls(&text);
+            proptest::prop_assert!(!escaped.chars().any(|c| c != '\t' && c != '\n' && (c.is_control() || needs_escape(c))));
         }
 
         #[test]

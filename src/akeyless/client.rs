@@ -2,19 +2,21 @@
 //! [`ApiError`], retrying where `retry` says it is safe.
 //!
 //! Every request is a JSON `POST` carrying the identification headers Akeyless audit logs
-//! read (`akeylessclienttype`, `akeylessclientversion`) and routed as `NetworkSettings` say.
-//! Each attempt gets the response timeout of its operation, shortened so that no attempt
-//! outlives the operation's deadline. Bodies are never logged: each attempt's debug line
-//! holds the URL, the attempt number, the status or error code, and the time taken.
+//! read (`akeylessclienttype`, `akeylessclientversion`) and routed as the agent's network
+//! settings say. Each attempt gets the response timeout of its operation, shortened so that
+//! no attempt outlives the operation's own deadline or the step's (SPEC section 5: the whole
+//! task gives up after 45 s). Bodies are never logged: each attempt's debug line holds the
+//! URL, the attempt number, the status or error code, and the time taken.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::agent::Agent;
 use crate::akeyless::retry::{self, Verdict, MAX_ATTEMPTS};
 use crate::akeyless::{ApiError, BaseUrl, Service};
 use crate::host::{Host, HttpRequest, HttpResponse, TransportError};
-use crate::network::{self, NetworkSettings};
+use crate::network;
 
 /// How Akeyless audit logs name this client.
 pub const CLIENT_TYPE: &str = "Azure-DevOps-Extension";
@@ -24,7 +26,8 @@ pub const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How long a response may take unless the operation says otherwise (SPEC section 5).
 pub const RESPONSE_TIMEOUT_MS: u64 = 20_000;
-/// How long all attempts together may take unless the operation says otherwise (SPEC 5).
+/// How long all attempts of one request together may take unless the operation says
+/// otherwise; the step's own deadline (SPEC 5) can leave less.
 pub const DEADLINE_MS: u64 = 45_000;
 /// How long a connection may take to open.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
@@ -45,34 +48,23 @@ pub trait Operation: Serialize {
         RESPONSE_TIMEOUT_MS
     }
 
-    /// How long all attempts together may take.
+    /// How long all attempts together may take, within the step's deadline.
     fn deadline_ms(&self) -> u64 {
         DEADLINE_MS
     }
 }
 
-/// An Akeyless client bound to one base URL.
+/// An Akeyless client bound to one base URL, sending through the step's agent: its host, its
+/// network settings, its deadline, its debug log and its secrets.
 pub struct Client<'a, H: Host> {
-    host: &'a H,
+    agent: &'a Agent<'a, H>,
     base: BaseUrl,
-    network: &'a NetworkSettings,
-    debug: Box<dyn Fn(&str) + 'a>,
 }
 
 impl<'a, H: Host> Client<'a, H> {
-    /// A client for `base`; `debug` receives one line per attempt.
-    pub fn new(
-        host: &'a H,
-        base: BaseUrl,
-        network: &'a NetworkSettings,
-        debug: Box<dyn Fn(&str) + 'a>,
-    ) -> Self {
-        Client {
-            host,
-            base,
-            network,
-            debug,
-        }
+    /// A client for `base`.
+    pub fn new(agent: &'a Agent<'a, H>, base: BaseUrl) -> Self {
+        Client { agent, base }
     }
 
     /// Sends `operation` (again, where that is safe) and decodes its successful response.
@@ -93,8 +85,8 @@ impl<'a, H: Host> Client<'a, H> {
             body: serde_json::to_string(operation).unwrap_or_default(),
             connect_timeout_ms: CONNECT_TIMEOUT_MS,
             timeout_ms: operation.response_timeout_ms(),
-            route: self.network.route(&url, |pattern, text| {
-                self.host.pattern_matches(pattern, text)
+            route: self.agent.network().route(&url, |pattern, text| {
+                self.agent.host().pattern_matches(pattern, text)
             }),
         };
         let policy = Policy {
@@ -102,7 +94,7 @@ impl<'a, H: Host> Client<'a, H> {
             response_timeout_ms: operation.response_timeout_ms(),
             deadline_ms: operation.deadline_ms(),
         };
-        let response = exchange(self.host, Service::Akeyless, request, policy, &self.debug).await?;
+        let response = exchange(self.agent, Service::Akeyless, request, policy).await?;
         decode(Service::Akeyless, url, response.status, &response.body)
     }
 }
@@ -125,29 +117,39 @@ impl Policy {
     };
 }
 
-/// Sends `request` to `service`, again where `retry` allows and the deadline leaves time,
+/// Sends `request` to `service`, again where `retry` allows and the deadlines leave time,
 /// until a final outcome: a 2xx response, or the error of the last attempt.
 pub async fn exchange<H: Host>(
-    host: &H,
+    agent: &Agent<'_, H>,
     service: Service,
     mut request: HttpRequest,
     policy: Policy,
-    debug: &dyn Fn(&str),
 ) -> Result<HttpResponse, ApiError> {
-    let url = request.url.clone();
+    let host = agent.host();
+    let step = agent.deadline();
+    let url = network::without_credentials(&request.url);
     let started = host.now_ms();
-    let deadline = started + policy.deadline_ms as f64;
+    let deadline = (started + policy.deadline_ms as f64).min(step.at_ms());
     let mut attempt = 0;
+    let mut waited_ms = Vec::new();
     loop {
         attempt += 1;
         let remaining = (deadline - host.now_ms()).max(0.0) as u64;
+        if remaining < SHORTEST_ATTEMPT_MS && attempt == 1 {
+            return Err(ApiError::OutOfTime {
+                service,
+                url,
+                step_limit_seconds: step.limit_seconds(),
+            });
+        }
         request.timeout_ms = policy.response_timeout_ms.min(remaining);
         request.connect_timeout_ms = CONNECT_TIMEOUT_MS.min(request.timeout_ms);
+        waited_ms.push(request.timeout_ms);
         let sent = host.now_ms();
         let outcome = host.http(&request).await;
         // Whole milliseconds: printing floats would add the float formatter to the wasm.
         let took = (host.now_ms() - sent).max(0.0).round() as u64;
-        debug(&format!(
+        agent.debug(&format!(
             "{} {url} attempt {attempt}: {} in {took} ms",
             request.method,
             describe(&outcome)
@@ -161,20 +163,26 @@ pub async fn exchange<H: Host>(
         let left = deadline - host.now_ms();
         let give_up = match wait {
             None => true,
-            Some(wait) => attempt >= MAX_ATTEMPTS || (wait + SHORTEST_ATTEMPT_MS) as f64 > left,
+            Some(wait) => {
+                attempt >= MAX_ATTEMPTS || wait.saturating_add(SHORTEST_ATTEMPT_MS) as f64 > left
+            }
         };
         if give_up {
-            return match finish(service, outcome, &request) {
+            // The step's deadline, not the request's own, cut this attempt short.
+            let cut_by_step = request.timeout_ms < policy.response_timeout_ms
+                && step.at_ms() <= started + policy.deadline_ms as f64;
+            return match finish(agent, service, outcome, &request, &url, cut_by_step) {
                 Err(error) if attempt > 1 => Err(ApiError::GaveUp {
                     attempts: attempt,
                     seconds: ((host.now_ms() - started) / 1000.0).round() as u64,
+                    waited_seconds: waited_ms.iter().map(|ms| ms.div_ceil(1000)).collect(),
                     last: Box::new(error),
                 }),
                 other => other,
             };
         }
         let wait = wait.unwrap_or_default();
-        debug(&format!(
+        agent.debug(&format!(
             "{} {url}: trying again in {wait} ms",
             request.method
         ));
@@ -190,18 +198,23 @@ fn describe(outcome: &Result<HttpResponse, TransportError>) -> String {
     }
 }
 
-/// The final outcome of `request`: its 2xx response, or its error.
-fn finish(
+/// The final outcome of `request` (sent to `url`, as it may be printed): its 2xx response,
+/// or its error. Text quoted from an error reply has the step's secrets replaced first.
+fn finish<H: Host>(
+    agent: &Agent<'_, H>,
     service: Service,
     outcome: Result<HttpResponse, TransportError>,
     request: &HttpRequest,
+    url: &str,
+    cut_by_step: bool,
 ) -> Result<HttpResponse, ApiError> {
     let response = outcome.map_err(|error| ApiError::Transport {
         service,
-        url: request.url.clone(),
-        error,
+        url: url.to_string(),
+        error: Box::new(error),
         timeout_ms: request.timeout_ms,
         connect_timeout_ms: request.connect_timeout_ms,
+        step_limit_seconds: cut_by_step.then(|| agent.deadline().limit_seconds()),
         proxy: request
             .route
             .proxy
@@ -211,9 +224,10 @@ fn finish(
     if !(200..300).contains(&response.status) {
         return Err(ApiError::from_status(
             service,
-            request.url.clone(),
+            url.to_string(),
             response.status,
             &response.body,
+            &|text| agent.redact(text).into_owned(),
         ));
     }
     Ok(response)
@@ -269,8 +283,8 @@ mod tests {
 
     fn call_with<O: Operation>(host: &FakeHost, operation: &O) -> Result<O::Response, ApiError> {
         let base = BaseUrl::parse("https://gw:8000/api/v2/").unwrap();
-        let network = NetworkSettings::default();
-        let client = Client::new(host, base, &network, Box::new(|line| host.write_line(line)));
+        let agent = Agent::new(host);
+        let client = Client::new(&agent, base);
         block_on(client.call(operation))
     }
 
@@ -384,7 +398,7 @@ mod tests {
 
     #[test]
     fn each_attempt_is_one_debug_line_with_status_and_timing_only() {
-        let host = FakeHost::new(&[]);
+        let host = FakeHost::new(&[("SYSTEM_DEBUG", "true")]);
         host.set_latency(12.0);
         host.answer(502, "<html>secret-looking body</html>");
         host.answer(200, r#"{"value":"v"}"#);
@@ -392,9 +406,9 @@ mod tests {
         assert_eq!(
             host.lines(),
             vec![
-                "POST https://gw:8000/api/v2/ping attempt 1: HTTP 502 in 12 ms",
-                "POST https://gw:8000/api/v2/ping: trying again in 250 ms",
-                "POST https://gw:8000/api/v2/ping attempt 2: HTTP 200 in 12 ms",
+                "##[debug]POST https://gw:8000/api/v2/ping attempt 1: HTTP 502 in 12 ms",
+                "##[debug]POST https://gw:8000/api/v2/ping: trying again in 250 ms",
+                "##[debug]POST https://gw:8000/api/v2/ping attempt 2: HTTP 200 in 12 ms",
             ]
         );
     }
@@ -434,6 +448,23 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_date_far_in_the_future_ends_at_once_instead_of_retrying_at_once() {
+        let host = FakeHost::new(&[]);
+        host.answer_with_headers(
+            503,
+            &[(
+                "retry-after",
+                "Fri, 31 Dec 9223372036854775807 23:59:59 GMT",
+            )],
+            r#"{"error":"busy"}"#,
+        );
+        let error = call(&host).unwrap_err();
+        assert_eq!(host.requests().len(), 1);
+        assert!(host.sleeps().is_empty());
+        assert!(error.to_string().ends_with("HTTP 503: busy."), "{error}");
+    }
+
+    #[test]
     fn a_request_that_may_create_is_not_resent_after_it_may_have_arrived() {
         let host = FakeHost::new(&[]);
         host.answer(503, r#"{"error":"unavailable"}"#);
@@ -449,16 +480,73 @@ mod tests {
 
     #[test]
     fn a_configured_proxy_is_on_the_route() {
-        let host = FakeHost::new(&[]);
+        let host = FakeHost::new(&[("HTTPS_PROXY", "http://proxy:3128")]);
         host.answer(200, r#"{"value":"v"}"#);
-        let network = NetworkSettings::from_env(|name| {
-            (name == "HTTPS_PROXY").then(|| "http://proxy:3128".to_string())
-        });
-        let base = BaseUrl::parse("https://gw").unwrap();
-        let client = Client::new(&host, base, &network, Box::new(|_| {}));
-        block_on(client.call(&Ping { name: "x" })).unwrap();
+        call(&host).unwrap();
         let proxy = host.requests()[0].route.proxy.clone().unwrap();
         assert_eq!(proxy.url, "http://proxy:3128");
+    }
+
+    #[test]
+    fn all_requests_of_a_step_share_one_deadline() {
+        // A login and four slow chunks: each request alone is within its limits, but the
+        // step as a whole gives up at 45 s.
+        let host = FakeHost::new(&[]);
+        host.set_latency(15_000.0);
+        let agent = Agent::new(&host);
+        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
+        for _ in 0..3 {
+            host.answer(200, r#"{"value":"v"}"#);
+            block_on(client.call(&Ping { name: "x" })).unwrap();
+        }
+        let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
+        assert_eq!(host.requests().len(), 3);
+        assert_eq!(host.now_ms(), 45_000.0);
+        assert!(
+            error
+                .to_string()
+                .contains("this step's 45 s time limit was used up"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_attempt_is_cut_to_what_is_left_of_the_step_and_says_so() {
+        let host = FakeHost::new(&[]);
+        host.set_latency(15_000.0);
+        let agent = Agent::new(&host);
+        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
+        for _ in 0..2 {
+            host.answer(200, r#"{"value":"v"}"#);
+            block_on(client.call(&Ping { name: "x" })).unwrap();
+        }
+        host.fail_transport("ETIMEDOUT", "no response");
+        let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
+        assert_eq!(host.requests()[2].timeout_ms, 15_000);
+        assert!(
+            error
+                .to_string()
+                .contains("no response within 15 s, all that was left of this step's 45 s limit"),
+            "{error}"
+        );
+        assert_eq!(host.now_ms(), 45_000.0);
+    }
+
+    #[test]
+    fn an_error_reply_quotes_no_secret_of_the_step_even_when_cut() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        let secret = "Echoed-s3cret-".repeat(20);
+        agent.register_secret(&secret);
+        host.answer(500, &format!("{}{secret} trailing", "x".repeat(195)));
+        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
+        let mut answers = 1;
+        while answers < MAX_ATTEMPTS {
+            host.answer(500, &format!("{}{secret} trailing", "x".repeat(195)));
+            answers += 1;
+        }
+        let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
+        assert!(!error.to_string().contains("Echoed"), "{error}");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! `POST /get-dynamic-secret-value`: credentials a producer mints on request.
 //!
 //! The reply comes in two forms: the producer's object itself, or that object as a JSON
-//! string wrapped as `{"value": "<json>", "error": ""}`, where a non-empty `error` is the
-//! producer's failure. [`normalise`] turns both into the producer's object.
+//! string wrapped as `{"value": "<json>", "error": ""}`. A non-empty `error` is the
+//! producer's failure whatever else the reply holds, and a reply without credentials (a
+//! `value` that is null, empty or `{}`, an empty object) is refused. [`normalise`] turns
+//! both forms into the producer's object.
 
 use std::fmt;
 
@@ -10,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::akeyless::client::Operation;
+use crate::akeyless::reply::{holds_content, reported_error};
 
 /// How much longer than the producer's own timeout the response may take, so that the
 /// server's timeout, with its explanation, fires before ours (SPEC section 5).
@@ -45,8 +48,14 @@ impl Operation for GetDynamicSecretValue<'_> {
     }
 
     fn deadline_ms(&self) -> u64 {
-        (self.timeout + DEADLINE_MARGIN_SECONDS) * 1000
+        step_time_limit_ms(self.timeout)
     }
+}
+
+/// How long a step that asks a producer for credentials with `timeout` seconds may take in
+/// all (SPEC section 5: the producer's timeout + 15 s).
+pub fn step_time_limit_ms(timeout: u64) -> u64 {
+    (timeout + DEADLINE_MARGIN_SECONDS) * 1000
 }
 
 /// Why a successful reply holds no credentials.
@@ -56,6 +65,8 @@ pub enum DynamicReplyError {
     Producer(String),
     /// The wrapped form's `value` is not a JSON object.
     ValueNotJson,
+    /// The reply (or its wrapped `value`) holds no credentials.
+    NoCredentials,
     /// The reply is not an object at all.
     NotObject,
 }
@@ -67,6 +78,7 @@ impl fmt::Display for DynamicReplyError {
             DynamicReplyError::ValueNotJson => {
                 f.write_str("the reply's value is not a JSON object")
             }
+            DynamicReplyError::NoCredentials => f.write_str("the reply holds no credentials"),
             DynamicReplyError::NotObject => f.write_str("the reply is not a JSON object"),
         }
     }
@@ -77,27 +89,33 @@ pub fn normalise(reply: Value) -> Result<Map<String, Value>, DynamicReplyError> 
     let Value::Object(fields) = reply else {
         return Err(DynamicReplyError::NotObject);
     };
-    if !is_wrapped(&fields) {
-        return Ok(fields);
+    if let Some(error) = reported_error(&fields) {
+        return Err(DynamicReplyError::Producer(error));
     }
-    if let Some(error) = fields.get("error").and_then(Value::as_str) {
-        if !error.trim().is_empty() {
-            return Err(DynamicReplyError::Producer(error.trim().to_string()));
+    let credentials = if is_wrapped(&fields) {
+        let inner = fields.get("value").and_then(Value::as_str).unwrap_or("");
+        match serde_json::from_str(inner) {
+            Ok(Value::Object(credentials)) => credentials,
+            _ if inner.trim().is_empty() => return Err(DynamicReplyError::NoCredentials),
+            _ => return Err(DynamicReplyError::ValueNotJson),
         }
+    } else {
+        fields
+    };
+    if !holds_content(&Value::Object(credentials.clone())) {
+        return Err(DynamicReplyError::NoCredentials);
     }
-    let inner = fields.get("value").and_then(Value::as_str).unwrap_or("");
-    match serde_json::from_str(inner) {
-        Ok(Value::Object(credentials)) => Ok(credentials),
-        _ => Err(DynamicReplyError::ValueNotJson),
-    }
+    Ok(credentials)
 }
 
-/// The wrapped form: only `value` (a string) and `error` (a string), at least one present.
+/// The wrapped form: a `value` that is a string or null (an object is a producer's field),
+/// beside `error`, or alone. A producer's own object may have a `value` field of its own, but
+/// not beside `error`.
 fn is_wrapped(fields: &Map<String, Value>) -> bool {
-    !fields.is_empty()
-        && fields.iter().all(|(key, value)| {
-            (key == "value" || key == "error") && matches!(value, Value::String(_))
-        })
+    let value_is_text = matches!(fields.get("value"), Some(Value::String(_) | Value::Null));
+    let only_wrapper_keys = fields.keys().all(|key| key == "value" || key == "error");
+    (value_is_text && (only_wrapper_keys || fields.contains_key("error")))
+        || (!fields.is_empty() && only_wrapper_keys && !fields.contains_key("value"))
 }
 
 #[cfg(test)]
@@ -185,6 +203,47 @@ mod tests {
     #[test]
     fn an_object_whose_value_field_is_an_object_is_a_plain_reply() {
         let reply = json!({"value":{"k":"v"}});
+        assert_eq!(Value::Object(normalise(reply.clone()).unwrap()), reply);
+    }
+
+    #[test]
+    fn an_error_beside_other_fields_is_still_the_producers_failure() {
+        let reply = json!({"value":"{\"user\":\"u\"}","error":"quota exceeded","id":"tmp-1"});
+        assert_eq!(
+            normalise(reply),
+            Err(DynamicReplyError::Producer("quota exceeded".into()))
+        );
+        let plain = json!({"user":"tmp_1","password":"p","error":"partially failed"});
+        assert_eq!(
+            normalise(plain),
+            Err(DynamicReplyError::Producer("partially failed".into()))
+        );
+    }
+
+    #[test]
+    fn a_reply_without_credentials_is_refused() {
+        for reply in [
+            json!({"value": null, "error": ""}),
+            json!({"value": null}),
+            json!({"value": "", "error": ""}),
+            json!({"value": "  ", "error": "", "id": "x"}),
+            json!({"value": "{}", "error": ""}),
+            json!({"value": "{\"user\":\"\"}", "error": ""}),
+            json!({"error": ""}),
+            json!({}),
+            json!({"user": "", "password": null}),
+        ] {
+            assert_eq!(
+                normalise(reply.clone()),
+                Err(DynamicReplyError::NoCredentials),
+                "{reply}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_producers_own_value_field_is_kept() {
+        let reply = json!({"key":"k-1","value":"v-secret"});
         assert_eq!(Value::Object(normalise(reply.clone()).unwrap()), reply);
     }
 

@@ -3,16 +3,21 @@
 //! status and the server's own `error`/`message` text.
 //!
 //! Nothing here quotes a request body, and a reply body is quoted only through its `error`
-//! and `message` fields (or a short excerpt when the reply is not JSON).
+//! and `message` fields (or a short excerpt when the reply is not JSON), with the step's
+//! secrets replaced before it is shortened: a secret cut in two would no longer be
+//! recognised, and its first part would show. No URL is quoted with a user name or password.
 
 use std::fmt;
 
 use serde_json::Value;
 
 use crate::host::TransportError;
+use crate::network::without_credentials;
 
 /// How much of a non-JSON error body is quoted.
 const EXCERPT_CHARS: usize = 200;
+/// How much of a JSON error reply's `error` and `message` text is quoted.
+const SERVER_TEXT_CHARS: usize = 1_000;
 
 /// Who a request went to, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +47,20 @@ pub enum ApiError {
     Transport {
         service: Service,
         url: String,
-        error: TransportError,
+        /// Boxed: it is the largest part, and errors travel by value.
+        error: Box<TransportError>,
         timeout_ms: u64,
         connect_timeout_ms: u64,
+        /// The step's time limit in seconds, when what was left of it cut this attempt short.
+        step_limit_seconds: Option<u64>,
         /// The proxy the request went through, without credentials.
         proxy: Option<String>,
+    },
+    /// The step's deadline passed before the request could be sent.
+    OutOfTime {
+        service: Service,
+        url: String,
+        step_limit_seconds: u64,
     },
     /// The service (or whatever answered at the URL) refused the request.
     Status {
@@ -68,17 +82,29 @@ pub enum ApiError {
     GaveUp {
         attempts: u32,
         seconds: u64,
+        /// How long each attempt waited for a response at most, in seconds.
+        waited_seconds: Vec<u64>,
         last: Box<ApiError>,
     },
 }
 
 impl ApiError {
-    /// The error for a non-2xx reply, with the server's explanation taken from `body`.
-    pub fn from_status(service: Service, url: String, status: u16, body: &str) -> Self {
+    /// The error for a non-2xx reply, with the server's explanation taken from `body`;
+    /// `redact` replaces the secrets in it before it is shortened.
+    pub fn from_status(
+        service: Service,
+        url: String,
+        status: u16,
+        body: &str,
+        redact: &dyn Fn(&str) -> String,
+    ) -> Self {
         let body = body.trim();
         let (server_text, json_reply) = match serde_json::from_str::<Value>(body) {
-            Ok(Value::Object(fields)) => (json_error_text(&fields), true),
-            _ => (excerpt(body), false),
+            Ok(Value::Object(fields)) => (
+                json_error_text(&fields).map(|text| shortened(&redact(&text), SERVER_TEXT_CHARS)),
+                true,
+            ),
+            _ => (excerpt(&redact(body)), false),
         };
         ApiError::Status {
             service,
@@ -105,8 +131,10 @@ fn json_error_text(fields: &serde_json::Map<String, Value>) -> Option<String> {
     }
 }
 
-/// A short, single-line description of a body that is not Akeyless JSON.
+/// A short, single-line description of a body that is not Akeyless JSON (secrets already
+/// replaced).
 fn excerpt(body: &str) -> Option<String> {
+    let body = body.trim();
     if body.is_empty() {
         return None;
     }
@@ -114,12 +142,15 @@ fn excerpt(body: &str) -> Option<String> {
         return Some("an HTML page, not an API reply".to_string());
     }
     let single_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let excerpt: String = single_line.chars().take(EXCERPT_CHARS).collect();
-    Some(if excerpt.len() < single_line.len() {
-        format!("{excerpt}...")
-    } else {
-        excerpt
-    })
+    Some(shortened(&single_line, EXCERPT_CHARS))
+}
+
+/// `text` cut to `limit` characters, with `...` when something was cut.
+fn shortened(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 /// Whether a Node error code is a certificate or TLS failure.
@@ -143,13 +174,21 @@ fn explain_transport(
     error: &TransportError,
     timeout_ms: u64,
     connect_ms: u64,
+    step_limit_seconds: Option<u64>,
 ) -> String {
     let code = error.code.as_str();
     let seconds = |ms: u64| (ms + 500) / 1000;
     match code {
         "ECONNREFUSED" => "the connection was refused (nothing is listening there)".to_string(),
         "ENOTFOUND" | "EAI_AGAIN" => "the host name could not be resolved".to_string(),
-        "ETIMEDOUT" => format!("it timed out: no response within {} s", seconds(timeout_ms)),
+        "ETIMEDOUT" => match step_limit_seconds {
+            Some(limit) => format!(
+                "it timed out: no response within {} s, all that was left of this step's \
+                 {limit} s limit",
+                seconds(timeout_ms)
+            ),
+            None => format!("it timed out: no response within {} s", seconds(timeout_ms)),
+        },
         "ECONNECTTIMEOUT" => {
             format!(
                 "it timed out: no connection within {} s",
@@ -184,8 +223,9 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::InvalidBaseUrl { url, reason } => write!(
                 f,
-                "The service connection's Akeyless API Base URL '{url}' cannot be used: \
-                 {reason}. Examples: https://api.akeyless.io, https://my-gateway:8000/api/v2."
+                "The service connection's Akeyless API Base URL '{}' cannot be used: \
+                 {reason}. Examples: https://api.akeyless.io, https://my-gateway:8000/api/v2.",
+                without_credentials(url)
             ),
             ApiError::Transport {
                 service,
@@ -193,19 +233,37 @@ impl fmt::Display for ApiError {
                 error,
                 timeout_ms,
                 connect_timeout_ms,
+                step_limit_seconds,
                 proxy,
             } => {
+                let url = without_credentials(url);
                 write!(f, "Could not reach {service} at {url}")?;
                 if let Some(proxy) = proxy {
-                    write!(f, " through the proxy {proxy}")?;
+                    write!(f, " through the proxy {}", without_credentials(proxy))?;
                 }
                 write!(
                     f,
                     ": {} ({}).",
-                    explain_transport(url, error, *timeout_ms, *connect_timeout_ms),
+                    explain_transport(
+                        &url,
+                        error,
+                        *timeout_ms,
+                        *connect_timeout_ms,
+                        *step_limit_seconds
+                    ),
                     error.code
                 )
             }
+            ApiError::OutOfTime {
+                service,
+                url,
+                step_limit_seconds,
+            } => write!(
+                f,
+                "Did not send the request to {service} at {}: this step's {step_limit_seconds} s \
+                 time limit was used up by the requests before it.",
+                without_credentials(url)
+            ),
             ApiError::Status {
                 service,
                 url,
@@ -215,8 +273,9 @@ impl fmt::Display for ApiError {
             } => {
                 write!(
                     f,
-                    "{} refused {url} with HTTP {status}",
-                    Capitalised(*service)
+                    "{} refused {} with HTTP {status}",
+                    Capitalised(*service),
+                    without_credentials(url)
                 )?;
                 match server_text {
                     Some(text) => write!(f, ": {text}.")?,
@@ -239,18 +298,43 @@ impl fmt::Display for ApiError {
                 problem,
             } => write!(
                 f,
-                "{} answered {url} with HTTP {status}, but {problem}.",
-                Capitalised(*service)
+                "{} answered {} with HTTP {status}, but {problem}.",
+                Capitalised(*service),
+                without_credentials(url)
             ),
             ApiError::GaveUp {
                 attempts,
                 seconds,
+                waited_seconds,
                 last,
-            } => write!(
-                f,
-                "{last} Gave up after {attempts} attempts in {seconds} s."
-            ),
+            } => {
+                write!(f, "{last} Gave up after {attempts} attempts in {seconds} s")?;
+                if last.timed_out() {
+                    write!(
+                        f,
+                        "; the attempts waited up to {} for a response",
+                        seconds_list(waited_seconds)
+                    )?;
+                }
+                f.write_str(".")
+            }
         }
+    }
+}
+
+impl ApiError {
+    /// Whether no response arrived in time.
+    fn timed_out(&self) -> bool {
+        matches!(self, ApiError::Transport { error, .. } if error.code == "ETIMEDOUT")
+    }
+}
+
+/// `20 s, 20 s and 4 s`.
+fn seconds_list(seconds: &[u64]) -> String {
+    let items: Vec<String> = seconds.iter().map(|s| format!("{s} s")).collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.join(""),
     }
 }
 
@@ -276,8 +360,112 @@ mod tests {
 
     const URL: &str = "https://api.akeyless.io/auth";
 
+    fn no_secrets(text: &str) -> String {
+        text.to_string()
+    }
+
+    #[test]
+    fn secrets_are_replaced_before_a_long_body_is_cut() {
+        let secret = "S3cr3t-".repeat(40);
+        let body = format!("{}{secret} tail", "x".repeat(190));
+        let redact = |text: &str| text.replace(&secret, "***");
+        let message =
+            ApiError::from_status(Service::Akeyless, URL.to_string(), 500, &body, &redact)
+                .to_string();
+        assert!(!message.contains("S3cr3t"), "{message}");
+        assert!(message.contains("xxx*** tail"), "{message}");
+    }
+
+    #[test]
+    fn a_long_json_error_text_is_cut_after_its_secrets_are_replaced() {
+        let secret = "Js0n-s3cret-".repeat(100);
+        let body = serde_json::json!({"error": format!("{}{secret}", "y".repeat(995))}).to_string();
+        let redact = |text: &str| text.replace(&secret, "***");
+        let message =
+            ApiError::from_status(Service::Akeyless, URL.to_string(), 400, &body, &redact)
+                .to_string();
+        assert!(!message.contains("Js0n"), "{message}");
+        assert!(message.ends_with("yyyyy***."), "{message}");
+        let long = serde_json::json!({"error": "z".repeat(5000)}).to_string();
+        assert!(status_message(400, &long).ends_with("zzz...."));
+    }
+
+    #[test]
+    fn no_url_is_quoted_with_its_user_name_or_password() {
+        let invalid = ApiError::InvalidBaseUrl {
+            url: "https://admin:Pa55word@gw:8000/api/v2".to_string(),
+            reason: "it must not contain a user name or password",
+        }
+        .to_string();
+        assert!(
+            !invalid.contains("admin") && !invalid.contains("Pa55word"),
+            "{invalid}"
+        );
+        assert!(invalid.contains("'https://gw:8000/api/v2'"), "{invalid}");
+        let refused = ApiError::from_status(
+            Service::AzureMetadata,
+            "http://u:Pa55word@169.254.169.254/x".to_string(),
+            403,
+            "",
+            &no_secrets,
+        )
+        .to_string();
+        assert!(!refused.contains("Pa55word"), "{refused}");
+    }
+
+    #[test]
+    fn a_request_the_step_had_no_time_left_for_says_so() {
+        let message = ApiError::OutOfTime {
+            service: Service::Akeyless,
+            url: URL.to_string(),
+            step_limit_seconds: 45,
+        }
+        .to_string();
+        assert_eq!(
+            message,
+            "Did not send the request to Akeyless at https://api.akeyless.io/auth: this step's \
+             45 s time limit was used up by the requests before it."
+        );
+    }
+
+    #[test]
+    fn giving_up_on_a_hung_server_says_what_each_attempt_waited() {
+        let timeout = ApiError::Transport {
+            service: Service::Akeyless,
+            url: URL.to_string(),
+            error: Box::new(TransportError {
+                code: "ETIMEDOUT".to_string(),
+                message: String::new(),
+            }),
+            timeout_ms: 4_000,
+            connect_timeout_ms: 4_000,
+            step_limit_seconds: Some(45),
+            proxy: None,
+        };
+        let message = ApiError::GaveUp {
+            attempts: 3,
+            seconds: 45,
+            waited_seconds: vec![20, 20, 4],
+            last: Box::new(timeout),
+        }
+        .to_string();
+        assert_eq!(
+            message,
+            "Could not reach Akeyless at https://api.akeyless.io/auth: it timed out: no response \
+             within 4 s, all that was left of this step's 45 s limit (ETIMEDOUT). Gave up after 3 \
+             attempts in 45 s; the attempts waited up to 20 s, 20 s and 4 s for a response."
+        );
+    }
+
     fn status_message(status: u16, body: &str) -> String {
-        ApiError::from_status(Service::Akeyless, URL.to_string(), status, body).to_string()
+        ApiError::from_status(
+            Service::Akeyless,
+            URL.to_string(),
+            status,
+            body,
+            &no_secrets,
+        )
+        .to_string()
     }
 
     #[test]
@@ -320,9 +508,14 @@ mod tests {
 
     #[test]
     fn another_service_is_named_as_the_sentence_subject() {
-        let message =
-            ApiError::from_status(Service::PipelineOidc, "https://x/oidctoken".into(), 401, "")
-                .to_string();
+        let message = ApiError::from_status(
+            Service::PipelineOidc,
+            "https://x/oidctoken".into(),
+            401,
+            "",
+            &no_secrets,
+        )
+        .to_string();
         assert_eq!(
             message,
             "The Azure DevOps OIDC token endpoint refused https://x/oidctoken with HTTP 401."
@@ -354,12 +547,13 @@ mod tests {
         ApiError::Transport {
             service: Service::Akeyless,
             url: URL.to_string(),
-            error: TransportError {
+            error: Box::new(TransportError {
                 code: code.to_string(),
                 message: message.to_string(),
-            },
+            }),
             timeout_ms: 20_000,
             connect_timeout_ms: 10_000,
+            step_limit_seconds: None,
             proxy: None,
         }
         .to_string()
@@ -402,12 +596,13 @@ mod tests {
         let message = ApiError::Transport {
             service: Service::Akeyless,
             url: URL.to_string(),
-            error: TransportError {
+            error: Box::new(TransportError {
                 code: "ECONNREFUSED".to_string(),
                 message: String::new(),
-            },
+            }),
             timeout_ms: 20_000,
             connect_timeout_ms: 10_000,
+            step_limit_seconds: None,
             proxy: Some("http://proxy.corp:3128".to_string()),
         }
         .to_string();
@@ -437,7 +632,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_error_reply_gives_a_message_without_panicking(status in 0u16..1000, body in ".*") {
-            let message = ApiError::from_status(Service::Akeyless, URL.to_string(), status, &body).to_string();
+            let message = ApiError::from_status(Service::Akeyless, URL.to_string(), status, &body, &no_secrets).to_string();
             proptest::prop_assert!(message.starts_with("Akeyless refused"));
         }
     }

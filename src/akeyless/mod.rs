@@ -10,6 +10,7 @@ pub mod base_url;
 pub mod client;
 pub mod dynamic_secret;
 pub mod error;
+pub mod reply;
 pub mod retry;
 pub mod rotated_secret;
 pub mod secret_value;

@@ -95,10 +95,14 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
 
 /// The response's `Retry-After` in milliseconds: delay-seconds, or an HTTP date measured
 /// against the response's own `Date` when it has one (immune to clock skew), else against
-/// `now_wall_ms`. A date in the past means no wait.
+/// `now_wall_ms`. A date in the past means no wait; a wait too long to count is `u64::MAX`,
+/// never a number that wrapped round to a short one (the caller gives up on any wait longer
+/// than the step has left).
 pub fn retry_after_ms(response: &HttpResponse, now_wall_ms: f64) -> Option<u64> {
     let value = response.header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits but too many for a u64: as good as forever.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(seconds.saturating_mul(1000));
     }
     let at = parse_http_date(value)?;
@@ -106,8 +110,13 @@ pub fn retry_after_ms(response: &HttpResponse, now_wall_ms: f64) -> Option<u64> 
         Some(server_now) => server_now,
         None => (now_wall_ms / 1000.0) as i64,
     };
-    Some((at - now_seconds).max(0) as u64 * 1000)
+    let seconds = u64::try_from(at.saturating_sub(now_seconds)).unwrap_or(0);
+    Some(seconds.saturating_mul(1000))
 }
+
+/// The last year a date is read with; a later one (a server's way of saying "not soon") is
+/// read as this one, which is still far beyond any step's deadline.
+const LAST_YEAR: i64 = 9999;
 
 /// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn parse_http_date(text: &str) -> Option<i64> {
@@ -120,7 +129,10 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
     };
     let day: u32 = day.parse().ok()?;
     let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
-    let year: i64 = year.parse().ok()?;
+    if !year.bytes().all(|b| b.is_ascii_digit()) || year.len() < 4 {
+        return None;
+    }
+    let year: i64 = year.parse().unwrap_or(LAST_YEAR).min(LAST_YEAR);
     let clock: Vec<u32> = time
         .split(':')
         .map(|part| part.parse().ok())
@@ -261,6 +273,28 @@ mod tests {
         assert_eq!(verdict(&outcome, false, now), Verdict::RetryAfter(2000));
         let past = response(503, &[("retry-after", "Thu, 26 Nov 2026 09:00:00 GMT")]);
         assert_eq!(verdict(&past, false, now), Verdict::RetryAfter(0));
+    }
+
+    #[test]
+    fn a_retry_after_far_in_the_future_is_a_long_wait_never_a_short_one() {
+        let far = [
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Fri, 31 Dec 99999 23:59:59 GMT",
+            "Fri, 31 Dec 9223372036854775807 23:59:59 GMT",
+            "Fri, 31 Dec 99999999999999999999999 23:59:59 GMT",
+        ];
+        for date in far {
+            let outcome = response(503, &[("retry-after", date)]);
+            match verdict(&outcome, false, 0.0) {
+                Verdict::RetryAfter(wait) => assert!(wait > 1_000_000_000_000, "{date}: {wait}"),
+                other => panic!("{date}: {other:?}"),
+            }
+        }
+        let huge_seconds = response(503, &[("retry-after", "999999999999999999999999")]);
+        assert_eq!(
+            verdict(&huge_seconds, false, 0.0),
+            Verdict::RetryAfter(u64::MAX)
+        );
     }
 
     #[test]

@@ -23,8 +23,7 @@ async fn fetch_token<H: Host>(
     missing: &'static str,
 ) -> Result<String, ApiError> {
     let url = request.url.clone();
-    let debug = |line: &str| agent.debug(line);
-    let response = client::exchange(agent.host(), service, request, policy, &debug).await?;
+    let response = client::exchange(agent, service, request, policy).await?;
     let reply: Map<String, Value> =
         client::decode(service, url.clone(), response.status, &response.body)?;
     reply

@@ -54,7 +54,13 @@ mod tests {
             sent_body(&host),
             serde_json::json!({"access-type":"access_key","access-id":"p-abcdefghij12a3","access-key":"key-123=="})
         );
-        assert_eq!(lines[0], "##vso[task.setsecret]key-123==");
+        assert_eq!(
+            &lines[..2],
+            &[
+                "##vso[task.setsecret]key-123==%0A",
+                "##vso[task.setsecret]key-123=="
+            ]
+        );
         assert!(lines.contains(
             &"##vso[task.setvariable variable=akeylessToken;issecret=true;isoutput=true;]t-42"
                 .to_string()

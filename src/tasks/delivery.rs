@@ -5,14 +5,39 @@
 //! A value with line breaks is delivered base64-encoded with a plain `<name>_ENCODING` marker
 //! (see `agent::multiline`). Every value is registered with the masker before the first
 //! variable is set, and every check runs before that, so a step sets all or nothing.
+//!
+//! A value may hold at most [`MAX_VALUE_BYTES`]. The agent hands every variable to every later
+//! Node step as an environment variable, and Linux refuses to start a process with one
+//! environment string over 128 KiB: a larger secret variable would stop the job's later tasks
+//! from starting at all. 64 KiB stays clear of that once base64 adds its third (Akeyless
+//! documents 16 KB as the largest static secret), and it keeps the log lines that carry
+//! values bounded.
 
 use std::collections::HashMap;
 
 use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
-use crate::agent::{masking, Agent, VariableKind};
-use crate::grammar::Assignment;
+use crate::agent::{Agent, VariableKind};
+use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks::TaskError;
+
+/// The largest value a variable is set to, in bytes of UTF-8 (before any base64).
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Fails when `what` (a phrase such as "The secret '/a/b'") of `bytes` bytes is too large to
+/// deliver as a variable. Runs before the value is registered or printed.
+pub fn check_size(what: &str, bytes: usize) -> Result<(), TaskError> {
+    if bytes <= MAX_VALUE_BYTES {
+        return Ok(());
+    }
+    Err(TaskError::Message(format!(
+        "{what} is {} KiB, more than the {} KiB a pipeline variable can carry (the agent passes \
+         variables to later steps in their environment, where Linux allows 128 KiB at most). \
+         No variable was set.",
+        bytes.div_ceil(1024),
+        MAX_VALUE_BYTES / 1024
+    )))
+}
 
 /// One variable as it will be set.
 pub struct Delivery<'a> {
@@ -34,13 +59,13 @@ pub fn plan<'a>(
     let mut deliveries = Vec::new();
     let by_name: HashMap<String, &Assignment> = assignments
         .iter()
-        .map(|a| (a.variable.to_ascii_lowercase(), a))
+        .map(|a| (grammar::variable_key(&a.variable), a))
         .collect();
     for (assignment, raw) in assignments.iter().zip(values) {
         let encoded = multiline::needs_encoding(&raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
-            if let Some(clash) = by_name.get(&marker.to_ascii_lowercase()) {
+            if let Some(clash) = by_name.get(&grammar::variable_key(&marker)) {
                 return Err(TaskError::Message(format!(
                     "The value for '{}' has line breaks, so it is delivered base64-encoded with \
                      the marker variable '{marker}', but '{input}' also sets '{}'. Rename one \
@@ -67,9 +92,7 @@ pub fn plan<'a>(
 /// Registers every value, explains the unusual ones, then sets every variable.
 pub fn deliver<H: Host>(agent: &Agent<'_, H>, deliveries: &[Delivery<'_>]) {
     for delivery in deliveries {
-        for secret in masking::strings_to_register(&delivery.raw) {
-            agent.register_secret(&secret);
-        }
+        agent.register_secret(&delivery.raw);
     }
     for delivery in deliveries {
         explain(agent, delivery);

@@ -30,7 +30,7 @@ pub fn read<H: Host>(agent: &Agent<'_, H>, output: &str) -> Result<Vec<Assignmen
         .map_err(|error| invalid(error.to_string()))?;
     for (index, assignment) in assignments.iter().enumerate() {
         let position = index + 1;
-        if assignment.variable.eq_ignore_ascii_case(output) {
+        if grammar::variable_key(&assignment.variable) == grammar::variable_key(output) {
             return Err(invalid(format!(
                 "entry {position} sets '{}', the task's own output variable. Choose another \
                  name.",

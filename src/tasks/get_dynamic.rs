@@ -28,6 +28,9 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let name = agent.required_input(NAME_INPUT)?.trim().to_string();
     let target = optional_text_input(agent, TARGET_INPUT);
     let timeout = timeout_input(agent)?;
+    agent
+        .deadline()
+        .set_limit_ms(dynamic_secret::step_time_limit_ms(timeout));
     let args = match agent.input(ARGS_INPUT) {
         Some(list) => grammar::parse_args(&list).map_err(|error| InputError::Invalid {
             input: ARGS_INPUT.to_string(),
@@ -54,6 +57,11 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         json: true,
     };
     let reply = client.call(&request).await.map_err(explain_refused_token)?;
+    json_output::register_reply(
+        agent,
+        &format!("The reply for the dynamic secret '{name}'"),
+        &reply,
+    )?;
     let credentials = dynamic_secret::normalise(reply).map_err(|error| {
         TaskError::Message(format!(
             "Akeyless could not produce the dynamic secret '{name}': {error}. No variable was \
@@ -155,6 +163,79 @@ mod tests {
             "could not produce the dynamic secret '/dynamic/pg': the producer reported: target unreachable."
         )));
         assert!(!lines.iter().any(|l| l.contains("task.setvariable")));
+    }
+
+    #[test]
+    fn the_credentials_are_registered_before_a_producer_error_is_printed() {
+        let host = host_with(&[]);
+        host.answer(
+            200,
+            r#"{"value":"{\"user\":\"tmp_1\",\"password\":\"Gen3rated-pw\"}","error":"could not grant tmp_1 with password Gen3rated-pw"}"#,
+        );
+        let lines = run_task(&host);
+        let registered = lines
+            .iter()
+            .position(|l| l == "##vso[task.setsecret]Gen3rated-pw")
+            .expect("the password is registered");
+        let error = lines
+            .iter()
+            .position(|l| l.starts_with("##vso[task.logissue type=error;]"))
+            .unwrap();
+        assert!(registered < error);
+        assert!(
+            lines[error].ends_with(
+                "the producer reported: could not grant tmp_1 with password ***. No variable \
+                 was set."
+            ),
+            "{}",
+            lines[error]
+        );
+    }
+
+    #[test]
+    fn a_reply_too_large_for_a_variable_fails_before_anything_is_registered() {
+        let host = host_with(&[]);
+        let huge = format!(r#"{{"password":"{}"}}"#, "%".repeat(70_000));
+        host.answer(200, &huge);
+        let lines = run_task(&host);
+        assert!(!lines
+            .iter()
+            .any(|l| l.contains("task.setsecret") && l.contains("%AZP25")));
+        assert!(
+            lines.last().unwrap().contains(
+                "The reply for the dynamic secret '/dynamic/pg' is 69 KiB, more than the 64 KiB"
+            ),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn the_step_has_the_producers_timeout_and_15_seconds_in_all() {
+        // The step logs in by itself (10 s), leaving 6 s of its 16 s for the producer.
+        let host = host_with(&[
+            ("INPUT_TIMEOUT", "1"),
+            ("INPUT_TOKEN", ""),
+            (
+                "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
+                "p-abcdefghij12a3",
+            ),
+            (
+                "ENDPOINT_AUTH_PARAMETER_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_APITOKEN",
+                "stored-key-123",
+            ),
+        ]);
+        host.set_latency(10_000.0);
+        host.answer(200, r#"{"token":"t-self-1234"}"#);
+        host.fail_transport("ETIMEDOUT", "no response");
+        let lines = run_task(&host);
+        assert_eq!(host.requests()[1].timeout_ms, 6_000);
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .contains("all that was left of this step's 16 s limit"),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::agent::Agent;
+use crate::akeyless::reply::{holds_content, reported_error};
 use crate::akeyless::rotated_secret::GetRotatedSecretValue;
 use crate::host::Host;
 use crate::tasks;
@@ -33,18 +34,39 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     ));
     let request =
         GetRotatedSecretValue::new(&name, &token, ignore_cache, version, target_host.as_deref());
-    let reply = client.call(&request).await.map_err(explain_refused_token)?;
-    if reply.get("value").is_none_or(Value::is_null) {
-        return Err(TaskError::Message(format!(
-            "Akeyless answered for the rotated secret '{name}' without a value. No variable was \
-             set."
-        )));
-    }
-    json_output::publish(agent, OUTPUT, &reply.into(), &field_list)?;
+    let reply: Value = client
+        .call(&request)
+        .await
+        .map_err(explain_refused_token)?
+        .into();
+    json_output::register_reply(
+        agent,
+        &format!("The reply for the rotated secret '{name}'"),
+        &reply,
+    )?;
+    check_reply(&name, &reply)?;
+    json_output::publish(agent, OUTPUT, &reply, &field_list)?;
     Ok(format!(
         "Fetched the rotated secret '{name}' into the secret output variable {OUTPUT}{}.",
         json_output::fields_summary(field_list.len())
     ))
+}
+
+/// Fails on a reply that reports an error or holds no value.
+fn check_reply(name: &str, reply: &Value) -> Result<(), TaskError> {
+    let refused = |problem: String| {
+        Err(TaskError::Message(format!(
+            "Akeyless answered for the rotated secret '{name}' {problem}. No variable was set."
+        )))
+    };
+    if let Some(error) = reply.as_object().and_then(reported_error) {
+        return refused(format!("with an error: {error}"));
+    }
+    match reply.get("value") {
+        None | Some(Value::Null) => refused("without a value".to_string()),
+        Some(value) if !holds_content(value) => refused("with an empty value".to_string()),
+        Some(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +99,33 @@ mod tests {
         assert!(host.lines().contains(
             &r#"##vso[task.setvariable variable=rotatedSecretValue;issecret=true;isoutput=true;]{"value":{"username":"app_user","password":"pw-998877"}}"#.to_string()
         ));
+    }
+
+    #[test]
+    fn a_reply_with_an_empty_value_or_an_error_fails() {
+        for (body, problem) in [
+            (r#"{"value":""}"#, "with an empty value"),
+            (r#"{"value":{}}"#, "with an empty value"),
+            (
+                r#"{"value":{"username":"","password":" "}}"#,
+                "with an empty value",
+            ),
+            (
+                r#"{"value":{"username":"u","password":"pw-123456"},"error":"rotation failed"}"#,
+                "with an error: rotation failed",
+            ),
+        ] {
+            let host = host_with(&[]);
+            host.answer(200, body);
+            block_on(tasks::run(TASK_NAME, &host));
+            let last = host.lines().last().unwrap().clone();
+            assert!(
+                last.starts_with("##vso[task.complete result=Failed;]")
+                    && last.contains(&format!("'/rotated/pg' {problem}. No variable was set.")),
+                "{body}: {last}"
+            );
+            assert!(!host.lines().iter().any(|l| l.contains("task.setvariable")));
+        }
     }
 
     #[test]

@@ -48,7 +48,9 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let mut reply = Map::new();
     for names in paths.unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
-        reply.extend(client.call(&request).await.map_err(explain_refused_token)?);
+        let chunk = client.call(&request).await.map_err(explain_refused_token)?;
+        register_values(agent, &chunk)?;
+        reply.extend(chunk);
     }
     let values = values_by_path(&paths.unique_paths, &reply)?;
     let per_entry = paths
@@ -65,6 +67,34 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         paths.entries.len(),
         name_list(&paths.entries)
     ))
+}
+
+/// Registers every value of a reply as soon as it arrives, before anything else is printed;
+/// first fails if one is too large to deliver (naming its path, never quoting it).
+fn register_values<H: Host>(
+    agent: &Agent<'_, H>,
+    chunk: &Map<String, Value>,
+) -> Result<(), TaskError> {
+    let texts: Vec<(&String, String)> = chunk
+        .iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(path, value)| (path, value_text(value)))
+        .collect();
+    for (path, text) in &texts {
+        delivery::check_size(&format!("The secret '{path}'"), text.len())?;
+    }
+    for (_, text) in &texts {
+        agent.register_secret(text);
+    }
+    Ok(())
+}
+
+/// A value as text: a string as it is, anything else as compact JSON.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The first variable names, enough to recognise the list without flooding the log.
@@ -106,11 +136,8 @@ fn values_by_path<'a>(
     for path in paths {
         match reply.get(path) {
             None | Some(Value::Null) => missing.push(path.as_str()),
-            Some(Value::String(text)) => {
-                values.insert(path.as_str(), text.clone());
-            }
-            Some(other) => {
-                values.insert(path.as_str(), other.to_string());
+            Some(value) => {
+                values.insert(path.as_str(), value_text(value));
             }
         }
     }
@@ -133,6 +160,7 @@ mod tests {
     use crate::agent::multiline;
     use crate::host::fake::{block_on, with_connection, FakeHost};
     use crate::tasks;
+    use crate::tasks::delivery::MAX_VALUE_BYTES;
 
     fn host_with(paths: &str, extra: &[(&str, &str)]) -> FakeHost {
         let mut env = vec![
@@ -196,6 +224,60 @@ mod tests {
                 .unwrap();
             assert!(registered < first_set, "{value}");
         }
+    }
+
+    #[test]
+    fn values_are_registered_as_they_arrive_before_the_next_request() {
+        let paths: Vec<String> = (0..501).map(|n| format!("v{n}=/p/{n}")).collect();
+        let host = host_with(&paths.join(","), &[("SYSTEM_DEBUG", "true")]);
+        let first: serde_json::Map<String, Value> = (0..500)
+            .map(|n| (format!("/p/{n}"), Value::from(format!("value-number-{n}"))))
+            .collect();
+        host.answer(200, &Value::Object(first).to_string());
+        host.answer(200, r#"{"/p/500":"value-number-500"}"#);
+        let lines = run_task(&host);
+        let registered = lines
+            .iter()
+            .position(|l| l == "##vso[task.setsecret]value-number-499")
+            .unwrap();
+        let second_request = lines
+            .iter()
+            .rposition(|l| l.contains("get-secret-value attempt 1"))
+            .unwrap();
+        assert!(registered < second_request);
+    }
+
+    #[test]
+    fn a_value_too_large_for_a_variable_fails_naming_its_path_and_sets_nothing() {
+        let host = host_with("a=/small,b=/large", &[]);
+        let large = "%".repeat(30 * 1024 * 1024);
+        host.answer(
+            200,
+            &serde_json::json!({"/small": "small-value", "/large": large}).to_string(),
+        );
+        let lines = run_task(&host);
+        assert_eq!(
+            failure(&lines),
+            "The secret '/large' is 30720 KiB, more than the 64 KiB a pipeline variable can \
+             carry (the agent passes variables to later steps in their environment, where Linux \
+             allows 128 KiB at most). No variable was set."
+        );
+        assert!(
+            lines.iter().all(|l| l.len() < 1_000),
+            "no line carries the value"
+        );
+    }
+
+    #[test]
+    fn a_value_of_exactly_the_limit_is_delivered() {
+        let host = host_with("a=/x", &[]);
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        host.answer(200, &serde_json::json!({ "/x": value }).to_string());
+        let lines = run_task(&host);
+        assert!(lines
+            .last()
+            .unwrap()
+            .starts_with("##vso[task.complete result=Succeeded;]"));
     }
 
     #[test]

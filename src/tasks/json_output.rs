@@ -1,12 +1,14 @@
 //! How the dynamic and rotated secret tasks end: the reply as one secret output variable of
 //! compact JSON, plus the `fields` exported as variables of their own.
 //!
-//! Everything is checked first (every field resolved, every marker free), then every secret
-//! string is registered, then the variables are set, so the step sets all or nothing.
+//! Everything is checked first (the reply's size, every field resolved, every marker free),
+//! then every secret string is registered, then the variables are set, so the step sets all
+//! or nothing. A task registers the reply's leaves with [`register_reply`] as soon as it has
+//! it, before it prints anything from it.
 
 use serde_json::Value;
 
-use crate::agent::{masking, Agent, VariableKind};
+use crate::agent::{Agent, VariableKind};
 use crate::grammar::Assignment;
 use crate::host::Host;
 use crate::tasks::fields::{self, FIELDS_INPUT};
@@ -22,11 +24,26 @@ pub fn publish<H: Host>(
     let field_values = fields::values(field_list, document)?;
     let deliveries = delivery::plan(FIELDS_INPUT, field_list, field_values)?;
     let json = document.to_string();
-    for secret in masking::strings_to_register(&json) {
-        agent.register_secret(&secret);
-    }
+    agent.register_secret(&json);
     delivery::deliver(agent, &deliveries);
     agent.set_variable(output, &json, VariableKind::SECRET_OUTPUT);
+    Ok(())
+}
+
+/// Checks the size of a secret's `reply` (described by `what`), then registers every string
+/// leaf of it but its top-level `error`, the server's explanation, which is meant to be read
+/// (and which can then quote none of the other leaves).
+pub fn register_reply<H: Host>(
+    agent: &Agent<'_, H>,
+    what: &str,
+    reply: &Value,
+) -> Result<(), TaskError> {
+    delivery::check_size(what, reply.to_string().len())?;
+    let mut without_error = reply.clone();
+    if let Value::Object(fields) = &mut without_error {
+        fields.shift_remove("error");
+    }
+    agent.register_leaves(&without_error);
     Ok(())
 }
 

@@ -13,26 +13,26 @@
 //! - certificate: `certificate` and `privateKey` (PEM text, or the path of a PEM file).
 
 use crate::agent::multiline::base64;
-use crate::agent::{masking, Agent, Endpoint, InputError};
+use crate::agent::{Agent, Endpoint, InputError};
 use crate::akeyless::access_type::{AccessType, MethodChoice, CHOICES};
 use crate::akeyless::auth::{AuthRequest, Credential};
 use crate::akeyless::{ApiError, Client};
 use crate::host::Host;
 use crate::identity::{azure_metadata, pipeline_oidc};
-use crate::tasks::{optional_text_input, TaskError, CONNECTION_INPUT};
+use crate::tasks::{self, optional_text_input, TaskError, CONNECTION_INPUT};
 
 /// The input's schema-valid name; pipelines write its alias `access-key`.
-const ACCESS_KEY_INPUT: &str = "accessKey";
-const ACCESS_KEY_ALIAS: &str = "access-key";
-const JWT_INPUT: &str = "jwt";
+pub const ACCESS_KEY_INPUT: &str = "accessKey";
+pub const ACCESS_KEY_ALIAS: &str = "access-key";
+pub const JWT_INPUT: &str = "jwt";
 const ACCESS_TYPE_INPUT: &str = "accessType";
 const AZURE_CLIENT_ID_INPUT: &str = "azureClientId";
 const K8S_CONFIG_INPUT: &str = "k8sAuthConfigName";
 const K8S_TOKEN_PATH_INPUT: &str = "k8sServiceAccountTokenPath";
 const GATEWAY_URL_INPUT: &str = "gatewayUrl";
-const UID_TOKEN_INPUT: &str = "uidToken";
+pub const UID_TOKEN_INPUT: &str = "uidToken";
 const CERTIFICATE_INPUT: &str = "certificate";
-const PRIVATE_KEY_INPUT: &str = "privateKey";
+pub const PRIVATE_KEY_INPUT: &str = "privateKey";
 
 /// Where a pod's service-account token is mounted.
 const DEFAULT_K8S_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -51,14 +51,11 @@ pub async fn log_in<H: Host>(
 ) -> Result<Login, TaskError> {
     // The agent hands over the canonical name; the hyphenated one is read too in case a
     // pipeline's alias reaches the agent unresolved.
+    // The inputs were registered when the task started (`tasks::run`).
     let access_key = credential_input(agent, &[ACCESS_KEY_INPUT, ACCESS_KEY_ALIAS]);
     let jwt = credential_input(agent, &[JWT_INPUT]);
-    let stored_key = endpoint.access_key.as_deref().map(str::trim);
-    for secret in [access_key.as_deref(), jwt.as_deref(), stored_key]
-        .into_iter()
-        .flatten()
-    {
-        agent.register_secret(secret);
+    if let Some(stored_key) = &endpoint.access_key {
+        agent.register_secret(stored_key);
     }
     let access_id = endpoint.access_id.clone().ok_or_else(|| {
         TaskError::Message(format!(
@@ -89,6 +86,14 @@ pub async fn log_in<H: Host>(
             )
         })?;
     agent.register_secret(&token);
+    if tasks::is_unusable_token(&token) {
+        return Err(TaskError::Message(
+            "Akeyless accepted the login, but the token in its reply contains a line break, a \
+             space or a control character, so no pipeline variable could carry it. No variable \
+             was set."
+                .to_string(),
+        ));
+    }
     Ok(Login { token, access_id })
 }
 
@@ -255,11 +260,9 @@ async fn credential_for<H: Host>(
                      the path of a PEM file such as a downloaded secure file)"
                 )));
             };
-            let private_key = pem_or_file(agent, &private_key, PRIVATE_KEY_INPUT)?;
-            for secret in masking::strings_to_register(&private_key) {
-                agent.register_secret(&secret);
-            }
-            let certificate = pem_or_file(agent, &certificate, CERTIFICATE_INPUT)?;
+            let private_key = pem_or_file(agent, &private_key, PRIVATE_KEY_INPUT, Quote::Never)?;
+            agent.register_secret(&private_key);
+            let certificate = pem_or_file(agent, &certificate, CERTIFICATE_INPUT, Quote::FilePath)?;
             let key_data = base64(private_key.as_bytes());
             agent.register_secret(&key_data);
             Ok((
@@ -289,16 +292,39 @@ fn with_article(method: AccessType) -> String {
     format!("{article} {name}")
 }
 
+/// Whether an error may quote the path an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// The input is not a secret, so its path helps the author.
+    FilePath,
+    /// The input may be a key pasted without its PEM lines: never quote it.
+    Never,
+}
+
 /// A PEM given inline, or read from the file whose path the input holds.
 fn pem_or_file<H: Host>(
     agent: &Agent<'_, H>,
     value: &str,
     input: &str,
+    quote: Quote,
 ) -> Result<String, TaskError> {
     if value.contains("-----BEGIN") {
         return Ok(value.to_string());
     }
-    read_text(agent, value.trim(), input, "PEM file")
+    match quote {
+        Quote::FilePath => read_text(agent, value.trim(), input, "PEM file"),
+        Quote::Never => agent.host().read_file(value.trim()).map_err(|code| {
+            InputError::Invalid {
+                input: input.to_string(),
+                problem: format!(
+                    "it is neither PEM text (no '-----BEGIN' line) nor the path of a file that \
+                     can be read ({code}). Pass the key's PEM text from a secret variable, or \
+                     the path of a downloaded secure file."
+                ),
+            }
+            .into()
+        }),
+    }
 }
 
 fn read_text<H: Host>(
@@ -506,6 +532,66 @@ mod tests {
             body["cert-data"],
             base64(b"-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----")
         );
+    }
+
+    #[test]
+    fn a_token_with_a_line_break_or_a_control_character_fails_and_is_never_set() {
+        for token in [
+            "t-first\nt-second",
+            "t-first\rt-second",
+            "t-with space",
+            "t-tab\tbed",
+            "t-\u{1b}[0m",
+        ] {
+            let reply = serde_json::json!({ "token": token }).to_string();
+            let host = auth_with(
+                "p-abcdefghij12a3",
+                &[("INPUT_ACCESSKEY", "key-123")],
+                Some(&reply),
+            );
+            let lines = run(&host);
+            let error = error_of(&lines);
+            assert!(
+                error.contains("the token in its reply contains a line break"),
+                "{token:?}: {error}"
+            );
+            assert!(!lines.iter().any(|l| l.contains("task.setvariable")));
+            assert!(lines
+                .iter()
+                .filter(|l| !l.starts_with("##vso[task.setsecret]"))
+                .all(|l| !l.contains("t-first") && !l.contains("t-tab")));
+        }
+    }
+
+    #[test]
+    fn a_private_key_that_is_neither_pem_nor_a_file_is_never_quoted() {
+        let host = auth_with(
+            "p-abcdefghij12a3",
+            &[
+                ("INPUT_ACCESSTYPE", "cert"),
+                ("INPUT_CERTIFICATE", "/secure/cert.pem"),
+                (
+                    "INPUT_PRIVATEKEY",
+                    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-pasted-key",
+                ),
+            ],
+            None,
+        );
+        host.add_file("/secure/cert.pem", "-----BEGIN CERTIFICATE-----\nx\n");
+        let lines = run(&host);
+        assert_eq!(
+            lines[0],
+            "##vso[task.setsecret]MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-pasted-key"
+        );
+        let error = error_of(&lines);
+        assert!(
+            error.starts_with(
+                "The input 'privateKey' is not valid: it is neither PEM text (no '-----BEGIN' \
+                 line) nor the path of a file that can be read (ENOENT)."
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("MIIE"), "{error}");
     }
 
     #[test]

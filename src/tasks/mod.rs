@@ -58,15 +58,50 @@ impl fmt::Display for TaskError {
     }
 }
 
-/// The token for a get task: the `token` input, registered as a secret; or, when it is
-/// empty, a fresh login with the service connection's method.
+/// Inputs that carry credentials. Each is registered as a secret before the task prints
+/// anything, so no message can quote one, even one a pipeline wrote as plain text.
+const CREDENTIAL_INPUTS: [&str; 6] = [
+    TOKEN_INPUT,
+    login::ACCESS_KEY_INPUT,
+    login::ACCESS_KEY_ALIAS,
+    login::JWT_INPUT,
+    login::UID_TOKEN_INPUT,
+    login::PRIVATE_KEY_INPUT,
+];
+
+fn register_credential_inputs<H: Host>(agent: &Agent<'_, H>) {
+    for name in CREDENTIAL_INPUTS {
+        if let Some(value) = agent.input(name) {
+            // A variable the agent could not expand is only its own name: no secret, and
+            // quoting it is what tells the author which name did not match.
+            if !is_unexpanded_variable(value.trim()) {
+                agent.register_secret(&value);
+            }
+        }
+    }
+}
+
+/// `$(...)`: a variable reference the agent left as it was, because no such variable exists.
+fn is_unexpanded_variable(value: &str) -> bool {
+    value.starts_with("$(") && value.ends_with(')')
+}
+
+/// Whether `token` holds a character no token has and no pipeline variable can carry: a line
+/// break (the agent refuses a secret variable with one), other whitespace, or a control
+/// character.
+pub fn is_unusable_token(token: &str) -> bool {
+    token.contains(|c: char| c.is_whitespace() || c.is_control())
+}
+
+/// The token for a get task: the `token` input (registered as a secret when the task
+/// started); or, when it is empty, a fresh login with the service connection's method.
 pub async fn token_or_login<H: Host>(
     agent: &Agent<'_, H>,
     endpoint: &Endpoint,
     client: &Client<'_, H>,
 ) -> Result<String, TaskError> {
     if let Some(token) = agent.input(TOKEN_INPUT) {
-        return checked_token(agent, token.trim());
+        return checked_token(token.trim());
     }
     agent.info(
         "The input 'token' is empty, so this step logs in to Akeyless itself with the service \
@@ -75,33 +110,35 @@ pub async fn token_or_login<H: Host>(
     Ok(login::log_in(agent, endpoint, client).await?.token)
 }
 
-/// The `token` input's value, registered as a secret. A value still reading `$(...)` is a
-/// variable the agent could not expand, which means the auth step's name does not match.
-fn checked_token<H: Host>(agent: &Agent<'_, H>, token: &str) -> Result<String, TaskError> {
-    if token.starts_with("$(") && token.ends_with(')') {
-        return Err(InputError::Invalid {
+/// The `token` input's value, checked. A value still reading `$(...)` is a variable the
+/// agent could not expand, which means the auth step's name does not match.
+fn checked_token(token: &str) -> Result<String, TaskError> {
+    let invalid = |problem: String| {
+        Err(InputError::Invalid {
             input: TOKEN_INPUT.to_string(),
-            problem: format!(
-                "it holds the text '{token}', a variable that does not exist. Check that an \
-                 akeyless-auth step runs earlier in this job and that its 'name:' matches."
-            ),
+            problem,
         }
-        .into());
+        .into())
+    };
+    if is_unexpanded_variable(token) {
+        return invalid(format!(
+            "it holds the text '{token}', a variable that does not exist. Check that an \
+             akeyless-auth step runs earlier in this job and that its 'name:' matches."
+        ));
     }
-    agent.register_secret(token);
+    if is_unusable_token(token) {
+        return invalid(
+            "it contains a line break, a space or a control character, which no Akeyless \
+             token has. Pass $(<auth step name>.akeylessToken) unchanged."
+                .to_string(),
+        );
+    }
     Ok(token.to_string())
 }
 
-/// A client for the service connection's `url`, routed as the agent's settings say and
-/// writing one debug line per attempt.
-pub fn client<'a, H: Host>(agent: &'a Agent<'_, H>, url: &str) -> Result<Client<'a, H>, TaskError> {
-    let base = BaseUrl::parse(url)?;
-    Ok(Client::new(
-        agent.host(),
-        base,
-        agent.network(),
-        Box::new(move |line| agent.debug(line)),
-    ))
+/// A client for the service connection's `url`, sending through the step's agent.
+pub fn client<'a, H: Host>(agent: &'a Agent<'a, H>, url: &str) -> Result<Client<'a, H>, TaskError> {
+    Ok(Client::new(agent, BaseUrl::parse(url)?))
 }
 
 /// An optional free-text input, trimmed; `None` when empty.
@@ -147,6 +184,7 @@ pub fn explain_refused_token(error: ApiError) -> TaskError {
 /// Runs the task called `task_name` (its `task.json` name) and ends it.
 pub async fn run<H: Host>(task_name: &str, host: &H) {
     let agent = Agent::new(host);
+    register_credential_inputs(&agent);
     if agent.network().tls_verification_disabled_in_env {
         agent.info(
             "NODE_TLS_REJECT_UNAUTHORIZED=0 is set; the Akeyless tasks verify TLS certificates \
@@ -172,6 +210,94 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
 mod tests {
     use super::*;
     use crate::host::fake::{block_on, FakeHost};
+
+    #[test]
+    fn credential_inputs_are_registered_before_anything_is_printed() {
+        let host = FakeHost::new(&[
+            ("INPUT_ACCESSKEY", " plain-access-key "),
+            ("INPUT_UIDTOKEN", "u-uid-token-1"),
+            ("INPUT_TOKEN", "$(Auth.akeylessToken)"),
+            ("NODE_TLS_REJECT_UNAUTHORIZED", "0"),
+        ]);
+        block_on(run("akeyless-nope", &host));
+        let lines = host.lines();
+        assert_eq!(
+            &lines[..3],
+            &[
+                "##vso[task.setsecret] plain-access-key ",
+                "##vso[task.setsecret]plain-access-key",
+                "##vso[task.setsecret]u-uid-token-1",
+            ]
+        );
+        assert!(!lines[3].contains("task.setsecret"));
+    }
+
+    #[test]
+    fn a_token_input_with_a_line_break_fails_without_quoting_it() {
+        let host = crate::host::fake::with_connection(
+            "https://api.akeyless.io",
+            &[
+                ("INPUT_TOKEN", "t-part-one\nt-part-two"),
+                ("INPUT_SECRETSPATHS", "a=/x"),
+            ],
+        );
+        block_on(run(get_secrets::TASK_NAME, &host));
+        let lines = host.lines();
+        let error = lines.last().unwrap();
+        assert!(
+            error.contains("The input 'token' is not valid: it contains a line break"),
+            "{error}"
+        );
+        assert!(lines
+            .iter()
+            .filter(|l| !l.starts_with("##vso[task.setsecret]"))
+            .all(|l| !l.contains("t-part")));
+        assert!(host.requests().is_empty());
+    }
+
+    /// A reply body of any size and content: text, JSON of random shape, or a large value.
+    fn any_body() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,64}",
+            "[%\\r\\n\"#\\[\\]{}:,a-z\\u{1b}\\u{202e}]{0,200}",
+            (0usize..200_000, "[%a\\r\\n\"]").prop_map(|(size, unit)| {
+                let value = unit.repeat(size);
+                serde_json::json!({"/p": value, "value": value, "password": value}).to_string()
+            }),
+            (0usize..3000).prop_map(|leaves| {
+                let list: Vec<String> = (0..leaves).map(|n| format!("leaf-{n:06}")).collect();
+                serde_json::json!({"/p": list, "value": {"list": list}}).to_string()
+            }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+
+        #[test]
+        fn every_run_ends_with_exactly_one_task_complete(
+            body in any_body(),
+            status in proptest::sample::select(vec![200u16, 200, 400, 500]),
+            task in proptest::sample::select(vec![
+                get_secrets::TASK_NAME, get_dynamic::TASK_NAME, get_rotated::TASK_NAME,
+            ]),
+        ) {
+            let host = crate::host::fake::with_connection(
+                "https://api.akeyless.io",
+                &[("INPUT_TOKEN", "t-token-1234"), ("INPUT_SECRETSPATHS", "a=/p"), ("INPUT_NAME", "/p")],
+            );
+            for _ in 0..crate::akeyless::retry::MAX_ATTEMPTS {
+                host.answer(status, &body);
+            }
+            block_on(run(task, &host));
+            let lines = host.lines();
+            let completes = lines.iter().filter(|l| l.starts_with("##vso[task.complete ")).count();
+            proptest::prop_assert_eq!(completes, 1);
+            proptest::prop_assert!(lines.last().unwrap().starts_with("##vso[task.complete "));
+            proptest::prop_assert!(lines.iter().all(|l| !l.contains(['\r', '\n'])));
+        }
+    }
 
     #[test]
     fn an_unknown_task_name_fails_cleanly() {

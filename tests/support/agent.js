@@ -12,8 +12,13 @@
  *
  * Every step is also checked for leaks: no secret known to the pipeline (secret variables,
  * connection credentials, values the step registered or set as secret, and any `secrets`
- * the test names, such as the tokens the Akeyless server issued) may appear anywhere in the output except in the data of the commands that
- * hand secrets to the agent. A leak fails the step's promise, so every test gets the check.
+ * the test names, such as the tokens the Akeyless server issued), nor any form of one a
+ * shell or the log reader would show (trimmed, without quotes, each part between line
+ * breaks), may appear anywhere in the output except in the data of the commands that hand
+ * secrets to the agent. A leak fails the step's promise, so every test gets the check.
+ *
+ * Output is split into lines as the agent's reader splits it (.NET `ReadLine`): at `\r\n`,
+ * `\n` and a lone `\r`.
  */
 
 const { spawn } = require('node:child_process');
@@ -219,7 +224,9 @@ class Pipeline {
     this.stepCount += 1;
     const stepName = step.name ?? `Step${this.stepCount}`;
     const { taskJson, node, script, workDir, env } = this.prepare(step);
-    const launched = await launch(node, script, workDir, env);
+    // `nodeFlags` (V8 limits, for tests of what the host does when they are reached) go
+    // before the script, as an agent started with NODE_OPTIONS-like flags would pass them.
+    const launched = await launch(node, [...(step.nodeFlags ?? []), script], workDir, env);
     fs.rmSync(workDir, { recursive: true, force: true });
     const result = new StepResult(stepName, taskJson, launched, this);
     result.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
@@ -228,9 +235,9 @@ class Pipeline {
 }
 
 /** Starts `<node> <script>` as the agent does, collecting stdout, stderr and the exit. */
-function launch(node, script, cwd, env) {
+function launch(node, args, cwd, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = [];
     const stderr = [];
     child.stdout.on('data', (chunk) => stdout.push(chunk));
@@ -245,10 +252,37 @@ function launch(node, script, cwd, env) {
   });
 }
 
+/** Lines as .NET's `StreamReader.ReadLine` reads them: ended by `\r\n`, `\n` or a lone `\r`. */
 function splitLines(text) {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\n|\r/);
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/** `text` without one pair of matching surrounding quotes, or null. */
+function withoutQuotes(text) {
+  const match = /^(["'])([\s\S]*)\1$/.exec(text);
+  return match ? match[2] : null;
+}
+
+/**
+ * A secret and the forms of it a log could show: trimmed, without surrounding quotes, and
+ * each part between line breaks of those. Derived forms shorter than six characters are left
+ * out: on their own they are not secrets (`}`, `60`).
+ */
+function leakForms(secret) {
+  const forms = new Set([secret]);
+  const addDerived = (text) => {
+    const trimmed = text.trim();
+    if (trimmed.length >= 6) forms.add(trimmed);
+    const unquoted = withoutQuotes(trimmed)?.trim();
+    if (unquoted && unquoted.length >= 6) forms.add(unquoted);
+  };
+  addDerived(secret);
+  for (const form of [...forms]) {
+    if (/[\r\n]/.test(form)) for (const part of form.split(/\r\n|\n|\r/)) addDerived(part);
+  }
+  return forms;
 }
 
 /** What the agent made of one step's output. */
@@ -376,7 +410,7 @@ class StepResult {
  * as printed and unescaped.
  */
 function findLeaks(lines, secrets) {
-  const wanted = [...secrets].filter((secret) => secret);
+  const wanted = [...new Set([...secrets].filter((secret) => secret).flatMap((secret) => [...leakForms(secret)]))];
   return lines.filter((line) => {
     const command = parseCommand(line);
     const carriesSecret = command && !command.invalid && SECRET_CARRYING.has(command.name);
@@ -387,4 +421,4 @@ function findLeaks(lines, secrets) {
   });
 }
 
-module.exports = { Pipeline, ROOT, findLeaks };
+module.exports = { Pipeline, ROOT, findLeaks, leakForms, splitLines };

@@ -239,7 +239,7 @@ class AkeylessServer {
 function* forms(value, leaf = false) {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   if (text.trim().length >= (leaf ? 6 : 1)) yield text;
-  for (const line of text.split(/\r?\n/)) if (line.trim().length >= 6) yield line.trim();
+  for (const line of text.split(/\r\n|\n|\r/)) if (line.trim().length >= 6) yield line.trim();
   let parsed = value;
   if (typeof value === 'string') {
     try {
