@@ -186,6 +186,18 @@ describe('auth methods: Kubernetes, Universal Identity, certificate', () => {
     assert.deepEqual(lastAuthBody(), { 'access-type': 'cert', 'access-id': CERT_ID, 'cert-data': b64(CERT_PEM.trim()), 'key-data': b64(KEY_PEM) });
   });
 
+  it('a private key that is neither PEM nor a readable file is never quoted', async () => {
+    const pastedKey = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCpasted-without-pem-lines';
+    const pipeline = pipelineWith(CERT_ID, { secretVariables: { PASTED_KEY: pastedKey }, connection: {} });
+    const step = await pipeline.run(auth({ accessType: 'cert', certificate: CERT_PEM, privateKey: '$(PASTED_KEY)' }));
+    const error = assertCleanFailure(step);
+    assert.equal(
+      error,
+      "The input 'privateKey' is not valid: it is neither PEM text (no '-----BEGIN' line) nor the path of a file that can be read (ENOENT). Pass the key's PEM text from a secret variable, or the path of a downloaded secure file.",
+    );
+    assert.equal(step.commands[0].name, 'task.setsecret');
+  });
+
   it('a kind letter the task does not know fails naming accessType', async () => {
     const step = await pipelineWith('p-methods00001x1').run(auth());
     assert.match(assertCleanFailure(step), /kind letter 'x' is not one of a \(access key\).*Set the input 'accessType'/);

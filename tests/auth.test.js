@@ -193,6 +193,14 @@ describe('akeyless-auth: failures', () => {
     assert.match(error, /Akeyless API Base URL 'api.akeyless.io' cannot be used: it must start with https:\/\//);
   });
 
+  it('a URL with a user name and password fails without printing either', async () => {
+    const url = server.url.replace('http://', 'http://ado-admin:Pa55-w0rd-77@');
+    const pipeline = pipelineWith({ mge_prod: { url, accessId: API_KEY_ACCESS_ID } }, { secrets: ['Pa55-w0rd-77', 'ado-admin'] });
+    const step = await pipeline.run(EXAMPLE_1_AUTH);
+    const error = assertCleanFailure(step);
+    assert.match(error, /^The service connection's Akeyless API Base URL 'http:\/\/127\.0\.0\.1:\d+' cannot be used: it must not contain a user name or password\./);
+  });
+
   it('server error text holding a logging command is shown but never executed', async () => {
     server.inject({
       operation: '/auth',
@@ -251,6 +259,19 @@ describe('akeyless-auth: failures', () => {
     const error = assertCleanFailure(step);
     assert.match(error, /answered http:\/\/127\.0\.0\.1:\d+\/auth with HTTP 200, but the reply is not valid JSON\./);
     assert.ok(!step.stdout.includes('t-trunc'));
+  });
+
+  it('a token with a line break, a space or a control character fails instead of being set', async () => {
+    for (const token of ['t-4f1c2a9e\nd7b3e601', 't-4f1c2a9e\rd7b3e601', 't-4f1c2a9e d7b3e601', 't-4f1c2a9e\u0000d7b3e601']) {
+      server.inject({ operation: '/auth', status: 200, body: { token, expiration: '2030-01-01' } });
+      const pipeline = pipelineWith(connections(), { secrets: ['t-4f1c2a9e', 'd7b3e601'] });
+      const step = await pipeline.run(EXAMPLE_1_AUTH);
+      assert.equal(
+        assertCleanFailure(step),
+        'Akeyless accepted the login, but the token in its reply contains a line break, a space or a control character, so no pipeline variable could carry it. No variable was set.',
+        JSON.stringify(token),
+      );
+    }
   });
 
   it('a connection that keeps dropping fails saying the connection closed', async () => {

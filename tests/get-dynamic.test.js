@@ -40,6 +40,16 @@ const DYNAMIC_SECRETS = {
   '/dynamic/db/wrapped': { value: JSON.stringify(DB_CREDENTIALS), error: '' },
   '/dynamic/broken': { value: '', error: 'failed to create user: connection refused by 10.0.0.5' },
   '/dynamic/tls': TLS_MATERIAL,
+  '/dynamic/error-and-extra': { value: JSON.stringify(DB_CREDENTIALS), error: 'quota exceeded for this role', id: 'tmp-1' },
+  '/dynamic/value-null': { value: null, error: '' },
+  '/dynamic/value-empty': { value: '', error: '' },
+  '/dynamic/value-empty-object': { value: '{}', error: '' },
+  '/dynamic/value-blank-fields': { value: '{"user":"","password":" "}', error: '' },
+  '/dynamic/empty-object': {},
+  '/dynamic/error-quotes-password': {
+    value: '{"user":"tmp_user_quoted","password":"Gen3rated-Pw-6d1f0a"}',
+    error: 'could not grant tmp_user_quoted: password Gen3rated-Pw-6d1f0a rejected by policy',
+  },
 };
 
 let server;
@@ -124,6 +134,33 @@ describe('dynamic secret: reply forms and producers', () => {
       error,
       "Akeyless could not produce the dynamic secret '/dynamic/broken': the producer reported: failed to create user: connection refused by 10.0.0.5. No variable was set.",
     );
+  });
+
+  it('a reply that reports an error beside other fields, or carries no credentials, fails and sets nothing', async () => {
+    const expected = {
+      '/dynamic/error-and-extra': 'the producer reported: quota exceeded for this role',
+      '/dynamic/value-null': 'the reply holds no credentials',
+      '/dynamic/value-empty': 'the reply holds no credentials',
+      '/dynamic/value-empty-object': 'the reply holds no credentials',
+      '/dynamic/value-blank-fields': 'the reply holds no credentials',
+      '/dynamic/empty-object': 'the reply holds no credentials',
+    };
+    for (const [name, problem] of Object.entries(expected)) {
+      const error = assertCleanFailure(await dynamicStep({ name }));
+      assert.equal(error, `Akeyless could not produce the dynamic secret '${name}': ${problem}. No variable was set.`);
+    }
+  });
+
+  it('an error text that quotes the generated password is printed only after the reply is registered', async () => {
+    const step = await dynamicStep({ name: '/dynamic/error-quotes-password' });
+    const error = assertCleanFailure(step);
+    assert.equal(
+      error,
+      "Akeyless could not produce the dynamic secret '/dynamic/error-quotes-password': the producer reported: could not grant ***: password *** rejected by policy. No variable was set.",
+    );
+    const names = step.commands.map((c) => c.name);
+    const registered = step.commands.findIndex((c) => c.name === 'task.setsecret' && c.data === 'Gen3rated-Pw-6d1f0a');
+    assert.ok(registered >= 0 && registered < names.indexOf('task.logissue'));
   });
 
   it('malformed JSON fails without quoting the body', async () => {

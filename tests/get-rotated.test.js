@@ -115,6 +115,20 @@ describe('rotated secret: request fields and failures', () => {
     assert.equal(error, "Akeyless answered for the rotated secret '/rotated/pgsql/password' without a value. No variable was set.");
   });
 
+  it('an empty value, an empty object or a reported error fails and sets nothing', async () => {
+    const replies = [
+      [{ value: '' }, 'with an empty value'],
+      [{ value: {} }, 'with an empty value'],
+      [{ value: { username: '', password: '' } }, 'with an empty value'],
+      [{ value: { username: 'app', password: 'rot-pw-51c2e9' }, error: 'rotation is failing' }, 'with an error: rotation is failing'],
+    ];
+    for (const [body, problem] of replies) {
+      server.inject({ operation: '/get-rotated-secret-value', status: 200, body });
+      const error = assertCleanFailure(await rotatedStep({ name: '/rotated/pgsql/password' }));
+      assert.equal(error, `Akeyless answered for the rotated secret '/rotated/pgsql/password' ${problem}. No variable was set.`);
+    }
+  });
+
   it('malformed JSON fails without quoting the body', async () => {
     server.inject({ operation: '/get-rotated-secret-value', malformed: true });
     const error = assertCleanFailure(await rotatedStep({ name: '/rotated/pgsql/password' }));

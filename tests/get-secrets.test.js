@@ -145,6 +145,18 @@ describe('get secrets: the secretsPaths grammar end to end', () => {
     assert.equal(server.requestsTo('/get-secret-value').length, before);
   });
 
+  it('rejects two names the agent maps to one environment variable (a.b and A_B)', async () => {
+    const error = assertCleanFailure(await fetchWith({ secretsPaths: 'db.password=/a/b,DB_PASSWORD=/c/d' }));
+    assert.match(error, /entry 2 \('DB_PASSWORD=\/c\/d'\) sets the variable 'DB_PASSWORD', which the agent treats as the same name as 'db\.password' \(entry 1\)/);
+  });
+
+  it("rejects names in the agent's own namespaces", async () => {
+    for (const name of ['System.AccessToken', 'agent.TempDirectory', 'Build.SourceVersion', 'Release.ReleaseId']) {
+      const error = assertCleanFailure(await fetchWith({ secretsPaths: `${name}=/a/b` }));
+      assert.match(error, new RegExp(`sets '${name.replace('.', '\\.')}', a name in the agent's own namespace`), name);
+    }
+  });
+
   it('rejects a variable set twice', async () => {
     const error = assertCleanFailure(await fetchWith({ secretsPaths: 'a=/ai/agent/api-key,A=/ai/agent/model-id' }));
     assert.match(error, /entry 2 \('A=\/ai\/agent\/model-id'\) sets the variable 'A' again \(entry 1 already does\)/);

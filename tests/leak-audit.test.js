@@ -13,7 +13,7 @@ const path = require('node:path');
 const { describe, it } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { ForwardProxy } = require('./support/forward-proxy');
-const { Pipeline, findLeaks } = require('./support/agent');
+const { Pipeline, findLeaks, splitLines } = require('./support/agent');
 
 const ACCESS_ID = 'p-audit00000a1b2';
 const ACCESS_KEY = 'audit-access-key-4e8f2a9c';
@@ -134,7 +134,7 @@ async function runScenario(scenario, task) {
       ACCESS_KEY, JWT, PROXY_PASSWORD, scenario.proxy?.password, pipeline.systemAccessToken, ...server.sensitiveValues(),
     ].filter(Boolean);
     for (const result of results) {
-      const output = [...result.stdout.split(/\r?\n/), ...result.stderr.split(/\r?\n/)];
+      const output = [...splitLines(result.stdout), ...splitLines(result.stderr)];
       assert.deepEqual(findLeaks(output, everySecret), [], `${scenario.name}, ${result.name}`);
       assert.equal(result.exitCode, 0);
       assert.ok(['Succeeded', 'Failed'].includes(result.result));

@@ -7,6 +7,7 @@
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { describe, it } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
@@ -102,6 +103,17 @@ describe('network: retries', () => {
     });
   });
 
+  it('a Retry-After date far in the future ends the step at once instead of retrying at once', async () => {
+    await withServer({}, async (server) => {
+      server.inject({
+        operation: '/get-secret-value', status: 503, body: { error: 'maintenance' }, headers: { 'retry-after': 'Fri, 31 Dec 9223372036854775807 23:59:59 GMT' },
+      });
+      const error = assertCleanFailure(await afterLogin(pipelineFor(server), FETCH));
+      assert.match(error, /\/get-secret-value with HTTP 503: maintenance\.$/);
+      assert.equal(server.requestsTo('/get-secret-value').length, 1);
+    });
+  });
+
   it('a 429 is retried', async () => {
     await withServer({}, async (server) => {
       server.inject({ operation: '/get-secret-value', status: 429, body: { error: 'Too many requests' } });
@@ -176,6 +188,51 @@ describe('network: retries', () => {
       assert.match(error, /^Could not reach Akeyless at http:\/\/127\.0\.0\.1:\d+\/get-dynamic-secret-value: it timed out: no response within 11 s \(ETIMEDOUT\)\.$/);
       assert.equal(server.requestsTo('/get-dynamic-secret-value').length, 1);
     });
+  });
+});
+
+describe('network: one deadline for the whole step', { concurrency: true }, () => {
+  const selfLogin = (timeout, extra = {}) => ({
+    task: 'akeyless-get-dynamic-secret-value-task@0',
+    name: 'Dyn',
+    inputs: { connectedServiceName: 'conn', name: '/dynamic/db', timeout, ...extra },
+  });
+
+  it('a slow login and a slow request, each within its own limit, fail at the step limit (timeout + 15 s)', async () => {
+    const apiKeyId = 'p-networkab1a3';
+    await withServer({ accessKeys: { [apiKeyId]: ACCESS_KEY } }, async (server) => {
+      // 8 s for the login and 9 s for the producer: each under its own limit (20 s, 11 s),
+      // together over the step's 16 s.
+      server.inject({ operation: '/auth', delayMs: 8_000 });
+      server.inject({ operation: '/get-dynamic-secret-value', delayMs: 9_000 });
+      const pipeline = new Pipeline({
+        connections: { conn: { url: server.url, accessId: apiKeyId, accessKey: ACCESS_KEY } },
+        secrets: server.leakCheckSecrets,
+      });
+      const error = assertCleanFailure(await pipeline.run(selfLogin(1)));
+      assert.match(error, /\/get-dynamic-secret-value: it timed out: no response within [78] s, all that was left of this step's 16 s limit \(ETIMEDOUT\)\.$/);
+    });
+  });
+
+  it('a hung identity service is given what is left of the step, and the message says what each attempt waited', async () => {
+    const hung = http.createServer(() => {});
+    await new Promise((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      await withServer({}, async (server) => {
+        const pipeline = new Pipeline({
+          env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hung.address().port}` },
+          connections: { conn: { url: server.url, accessId: 'p-network00001z1' } },
+          secrets: server.leakCheckSecrets,
+        });
+        const error = assertCleanFailure(await pipeline.run(selfLogin(1)));
+        // The metadata service's own limits (10 s per attempt, 20 s in all) would allow a
+        // second attempt of 10 s; the step's 16 s leave it about 6.
+        assert.match(error, /^Could not reach the Azure instance metadata service at http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token\?[^ ]+: it timed out: no response within [56] s, all that was left of this step's 16 s limit \(ETIMEDOUT\)\. Gave up after 2 attempts in 16 s; the attempts waited up to 10 s and [56] s for a response\. /);
+      });
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 });
 

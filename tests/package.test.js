@@ -6,12 +6,13 @@
  */
 
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
-const { Pipeline } = require('./support/agent');
+const { Pipeline, ROOT } = require('./support/agent');
 const { unzip } = require('./support/unzip');
 const { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 } = require('./support/spec-examples');
 const { extensionVersion, packageExtension } = require('../js-host/package');
@@ -97,6 +98,29 @@ describe('the .vsix', () => {
     assert.deepEqual(outside, [
       '[Content_Types].xml', 'extension.vsixmanifest', 'extension.vsomanifest', 'images/', 'images/extension-icon.png', 'overview.md',
     ]);
+  });
+
+  it('ships no absolute path of the build machine in any wasm module (judged by binutils strings)', () => {
+    const home = os.homedir();
+    const buildDirectories = [
+      ROOT, home, process.env.CARGO_HOME || path.join(home, '.cargo'), process.env.RUSTUP_HOME || path.join(home, '.rustup'), os.tmpdir(),
+    ];
+    for (const task of TASK_NAMES) {
+      const wasm = path.join(extracted, 'tasks', task, 'pkg', 'akeyless_tasks_bg.wasm');
+      const printable = execFileSync('strings', ['-n', '4', wasm], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n');
+      // Source paths (panic locations) must be relative. The standard library is prebuilt by
+      // the Rust project with its paths remapped to /rustc/<commit>/ and /rust/deps/: the
+      // same on every machine, naming none of them.
+      const sources = printable.flatMap((text) => text.match(/\S*\/[\w.+-]+\.rs/g) ?? []);
+      assert.ok(sources.length > 0, 'the module holds source paths to check');
+      const absolute = sources.filter((source) => source.startsWith('/')
+        && !/^\/rustc\/[0-9a-f]{40}\/library\//.test(source) && !source.startsWith('/rust/deps/'));
+      assert.deepEqual(absolute, [], `${task}: absolute source paths`);
+      assert.deepEqual(printable.filter((text) => /\/(root|home|Users)\//.test(text)), [], `${task}: home directories`);
+      for (const directory of buildDirectories) {
+        assert.ok(printable.every((text) => !text.includes(directory)), `${task} names ${directory}`);
+      }
+    }
   });
 
   it('stamps the Cargo.toml version into every packed task.json', () => {

@@ -121,6 +121,15 @@ class Pipeline {
     });
   }
 
+  /**
+   * The log a later script step makes of `output` (what it printed, such as a decoded
+   * secret), as the agent reads and masks it: split where its reader splits lines, each
+   * registered secret replaced by `***`.
+   */
+  logOf(output) {
+    return splitLines(output).map((line) => maskText(line, this.maskedValues));
+  }
+
   /** `${{ variables.X }}` (template time) and `$(X)` (run time) expanded; unknown `$(X)` kept. */
   expand(text) {
     const lookup = (name) => this.variables.get(name)?.value;
@@ -252,6 +261,14 @@ function launch(node, args, cwd, env) {
   });
 }
 
+/** `text` with every one of `secrets` replaced by `***`, longest first, as the agent masks. */
+function maskText(text, secrets) {
+  let masked = text;
+  const ordered = [...secrets].filter((s) => s.trim()).sort((a, b) => b.length - a.length);
+  for (const secret of ordered) masked = masked.split(secret).join('***');
+  return masked;
+}
+
 /** Lines as .NET's `StreamReader.ReadLine` reads them: ended by `\r\n`, `\n` or a lone `\r`. */
 function splitLines(text) {
   const lines = text.split(/\r\n|\n|\r/);
@@ -336,10 +353,7 @@ class StepResult {
   }
 
   mask(text) {
-    let masked = text;
-    const secrets = [...this.pipeline.maskedValues].filter((s) => s.trim()).sort((a, b) => b.length - a.length);
-    for (const secret of secrets) masked = masked.split(secret).join('***');
-    return masked;
+    return maskText(text, this.pipeline.maskedValues);
   }
 
   process(line, outputNames) {
