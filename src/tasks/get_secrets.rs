@@ -45,18 +45,17 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         paths.unique_paths.len(),
         paths.entries.len()
     ));
-    let mut reply = Map::new();
+    let mut received = HashMap::new();
     for names in paths.unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
         let chunk = client.call(&request).await.map_err(explain_refused_token)?;
-        register_values(agent, &chunk)?;
-        reply.extend(chunk);
+        received.extend(register_values(agent, chunk)?);
     }
-    let values = values_by_path(&paths.unique_paths, &reply)?;
+    check_all_received(&paths.unique_paths, &received)?;
     let per_entry = paths
         .entries
         .iter()
-        .map(|entry| values[entry.target.as_str()].clone())
+        .map(|entry| received[&entry.target].clone())
         .collect();
     delivery::deliver(
         agent,
@@ -69,16 +68,20 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     ))
 }
 
-/// Registers every value of a reply as soon as it arrives, before anything else is printed;
-/// first fails if one is too large to deliver (naming its path, never quoting it).
+/// Each value of a reply as text (a string as it is, anything else as compact JSON; null
+/// left out), registered as soon as the reply arrives, before anything else is printed.
+/// Fails first if one is too large to deliver, naming its path, never quoting it.
 fn register_values<H: Host>(
     agent: &Agent<'_, H>,
-    chunk: &Map<String, Value>,
-) -> Result<(), TaskError> {
-    let texts: Vec<(&String, String)> = chunk
-        .iter()
-        .filter(|(_, value)| !value.is_null())
-        .map(|(path, value)| (path, value_text(value)))
+    chunk: Map<String, Value>,
+) -> Result<Vec<(String, String)>, TaskError> {
+    let texts: Vec<(String, String)> = chunk
+        .into_iter()
+        .filter_map(|(path, value)| match value {
+            Value::Null => None,
+            Value::String(text) => Some((path, text)),
+            other => Some((path, other.to_string())),
+        })
         .collect();
     for (path, text) in &texts {
         delivery::check_size(&format!("The secret '{path}'"), text.len())?;
@@ -86,15 +89,7 @@ fn register_values<H: Host>(
     for (_, text) in &texts {
         agent.register_secret(text);
     }
-    Ok(())
-}
-
-/// A value as text: a string as it is, anything else as compact JSON.
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
+    Ok(texts)
 }
 
 /// The first variable names, enough to recognise the list without flooding the log.
@@ -125,22 +120,16 @@ fn accessibility_input<H: Host>(agent: &Agent<'_, H>) -> Result<Accessibility, T
     })
 }
 
-/// Each requested path's value as text: strings as they are, JSON objects (and any other
-/// non-string) as compact JSON. Fails naming every path the reply lacks or leaves null.
-fn values_by_path<'a>(
-    paths: &'a [String],
-    reply: &Map<String, Value>,
-) -> Result<HashMap<&'a str, String>, TaskError> {
-    let mut values = HashMap::new();
-    let mut missing = Vec::new();
-    for path in paths {
-        match reply.get(path) {
-            None | Some(Value::Null) => missing.push(path.as_str()),
-            Some(value) => {
-                values.insert(path.as_str(), value_text(value));
-            }
-        }
-    }
+/// Fails naming every requested path the replies lacked or left null.
+fn check_all_received(
+    paths: &[String],
+    received: &HashMap<String, String>,
+) -> Result<(), TaskError> {
+    let missing: Vec<&str> = paths
+        .iter()
+        .filter(|path| !received.contains_key(*path))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
         return Err(TaskError::Message(format!(
             "Akeyless returned no value for {} of the {} requested path(s): {}. No variable was \
@@ -151,7 +140,7 @@ fn values_by_path<'a>(
             missing.join(", ")
         )));
     }
-    Ok(values)
+    Ok(())
 }
 
 #[cfg(test)]
