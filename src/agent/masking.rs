@@ -11,11 +11,11 @@
 //! whitespace or quotes, so the trimmed and quote-stripped forms are registered too, as the
 //! agent does for job secrets.
 //!
-//! Strings shorter than [`SHORT_LEAF`] characters are registered only when they are the
-//! value itself or sit under a key that looks like a credential: masking every `"60"` of
-//! `ttl_in_minutes` (or every `}` line of a JSON document) would blank unrelated text all over
-//! the log. Work is linear in the size of the value: each string is looked up in a hash set
-//! once, and each JSON text is parsed once.
+//! Leaves and shell forms shorter than [`SHORT_LEAF`] characters are registered only under a
+//! key that looks like a credential: masking every `"60"` of `ttl_in_minutes` would blank
+//! unrelated text all over the log. The value itself and each of its lines are registered
+//! whatever their length, as the agent registers job secrets. Work is linear in the size of
+//! the value: each string is looked up in a hash set once, and each JSON text is parsed once.
 
 use std::collections::HashSet;
 
