@@ -11,7 +11,7 @@
  * strings: an exception message could quote a secret, so it is never printed.
  *
  * The build copies this file into every task folder with `hpagent` (MIT, no dependencies)
- * bundled in; `index.js` there calls `runTask`. Certificates are always verified, whatever
+ * bundled in; `index.js` there calls `runTask`, and `post.js` (the post-job step) `runPostJob`. Certificates are always verified, whatever
  * NODE_TLS_REJECT_UNAUTHORIZED says.
  */
 
@@ -30,6 +30,7 @@ const lazy = (load) => {
   };
 };
 const fs = lazy(() => require('node:fs'));
+const crypto = lazy(() => require('node:crypto'));
 const https = lazy(() => require('node:https'));
 const tls = lazy(() => require('node:tls'));
 const proxyAgents = lazy(() => require('hpagent'));
@@ -300,6 +301,16 @@ function exchange(requestJson) {
   });
 }
 
+/** Runs a file operation: `undefined` when done, else Node's error code (never its message). */
+function fileOperation(operation) {
+  try {
+    operation();
+    return undefined;
+  } catch (error) {
+    return error.code || error.name || 'EUNKNOWN';
+  }
+}
+
 /** The Rust core, once loaded. */
 let core = null;
 
@@ -338,12 +349,40 @@ function createHost(readEnv) {
         return JSON.stringify({ error: error.code || error.name || 'EUNKNOWN' });
       }
     },
+    // The mode is set again after creating: the umask may have taken bits away.
+    createDirectory: (directory, mode) => fileOperation(() => {
+      fs().mkdirSync(directory, { mode });
+      fs().chmodSync(directory, mode);
+    }),
+    // 'wx' creates exclusively (O_CREAT | O_EXCL): an existing file or link is never opened.
+    writeNewFile: (file, contents, mode) => fileOperation(() => {
+      const descriptor = fs().openSync(file, 'wx', mode);
+      try {
+        fs().fchmodSync(descriptor, mode);
+        fs().writeFileSync(descriptor, contents, 'utf8');
+      } finally {
+        fs().closeSync(descriptor);
+      }
+    }),
+    removeFile: (file) => fileOperation(() => fs().unlinkSync(file)),
+    removeDirectory: (directory) => fileOperation(() => fs().rmdirSync(directory)),
+    secureRandomHex: (count) => crypto().randomBytes(count).toString('hex'),
     http: exchange,
   };
 }
 
 /** Runs the task `taskName` from the task folder this file sits in. */
 function runTask(taskName) {
+  return run((host) => core.runTask(taskName, host));
+}
+
+/** Runs the post-job step of the task `taskName`. */
+function runPostJob(taskName) {
+  return run((host) => core.runPostJob(taskName, host));
+}
+
+/** Loads the core and runs `start(host)` in it, turning anything unexpected into a failure. */
+function run(start) {
   const readEnv = takeEnvironment();
   process.on('exit', finishOutputAtExit);
   process.on('uncaughtException', (error) => failTask(unexpectedStop(error)));
@@ -357,7 +396,7 @@ function runTask(taskName) {
   }
 
   return Promise.resolve()
-    .then(() => core.runTask(taskName, createHost(readEnv)))
+    .then(() => start(createHost(readEnv)))
     .then(
       () => {
         if (outputError) failTask(OUTPUT_LOST);
@@ -392,4 +431,4 @@ function safeCall(fn) {
   }
 }
 
-module.exports = { runTask, takeEnvironment };
+module.exports = { runTask, runPostJob, takeEnvironment };

@@ -6,7 +6,7 @@
  * `akeylessclientversion`, and this script stamps it into the manifest and into every
  * task.json (their sources carry none), so the extension, its tasks and the header agree.
  * Only what ships is staged, into dist/package: the manifest, overview.md, the icon, and per
- * task its task.json, index.js, host.js, icon.png and the wasm module with its glue. Then
+ * task its task.json, index.js, post.js, host.js, icon.png and the wasm module with its glue. Then
  * `tfx extension create` packs that folder; any tfx warning fails the build.
  */
 
@@ -61,7 +61,7 @@ function stage(version) {
     fs.mkdirSync(target, { recursive: true });
     const taskJson = JSON.parse(fs.readFileSync(path.join(source, 'task.json'), 'utf8'));
     writeJson(path.join(target, 'task.json'), stampedTask(taskJson, version));
-    fs.copyFileSync(path.join(source, 'index.js'), path.join(target, 'index.js'));
+    for (const entry of ['index.js', 'post.js']) fs.copyFileSync(path.join(source, entry), path.join(target, entry));
     fs.copyFileSync(path.join(ROOT, 'images', 'task-icon.png'), path.join(target, 'icon.png'));
     stageRuntime(target);
   }

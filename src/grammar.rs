@@ -10,6 +10,9 @@
 //! case-insensitively and with `.` read as `_`, so `a.b` and `A_B` are one name. One secret
 //! path under two names is fetched once.
 //!
+//! An entry written `file:VARIABLE=TARGET` delivers its value as a file whose path the
+//! variable holds; `file:` cannot begin a variable name, so no existing entry changes meaning.
+//!
 //! Errors name the entry by its position among the non-blank entries. They quote its text
 //! only in lists whose entries are variable names and paths; an `args` entry may carry a
 //! secret, so it is named by its position alone.
@@ -73,11 +76,16 @@ pub fn entries(list: &str) -> Vec<RawEntry<'_>> {
         .collect()
 }
 
+/// The prefix of an entry whose value is delivered as a file: `file:VARIABLE=TARGET`.
+pub const FILE_PREFIX: &str = "file:";
+
 /// One `VARIABLE=TARGET` entry: a variable to set from a secret path or a JSON field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Assignment {
     pub variable: String,
     pub target: String,
+    /// Written `file:VARIABLE=TARGET`: the value goes to a file, the variable holds its path.
+    pub to_file: bool,
 }
 
 impl Assignment {
@@ -152,7 +160,14 @@ pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>,
     let mut first_set: HashMap<String, (usize, &str)> = HashMap::new();
     for raw in entries(list) {
         let (variable, target) = split_entry(raw, form, "variable name")?;
+        let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
+            Some(rest) => (rest.trim(), true),
+            None => (variable, false),
+        };
         let fail = |problem: String| error_at(raw, form, problem);
+        if variable.is_empty() {
+            return Err(fail(format!("has no variable name after '{FILE_PREFIX}'")));
+        }
         if let Some(problem) = variable_name_problem(variable) {
             return Err(fail(problem));
         }
@@ -171,6 +186,7 @@ pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>,
         assignments.push(Assignment {
             variable: variable.to_string(),
             target: target.to_string(),
+            to_file,
         });
     }
     Ok(assignments)
@@ -423,6 +439,26 @@ mod tests {
             );
         }
         assert!(parse_secret_paths("system_key=/x,agentname=/y,builder.x=/z").is_ok());
+    }
+
+    #[test]
+    fn a_file_entry_is_marked_and_named_without_its_prefix() {
+        let entries = parse_secret_paths("file:deploy_key = /ssh/key, plain=/x")
+            .unwrap()
+            .entries;
+        assert_eq!(entries[0].variable, "deploy_key");
+        assert_eq!(entries[0].target, "/ssh/key");
+        assert!(entries[0].to_file);
+        assert!(!entries[1].to_file);
+    }
+
+    #[test]
+    fn a_file_entry_follows_the_variable_name_rules() {
+        assert!(error("file:=/x")
+            .problem
+            .contains("no variable name after 'file:'"));
+        assert!(error("file:a-b=/x").problem.contains("'-'"));
+        assert!(error("file:a=/x,a=/y").problem.contains("again"));
     }
 
     #[test]

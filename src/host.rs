@@ -3,7 +3,10 @@
 //! The core asks the host for environment variables, for one HTTP exchange at a time, for
 //! the clocks, a random number and a pause (for retries), for a regular-expression test (the
 //! agent's proxy bypass list is made of JavaScript-style patterns, and a regex engine would
-//! double the wasm), and to write a line to stdout. In the wasm build the JavaScript host in
+//! double the wasm), to write a line to stdout, and for the few file operations secrets
+//! written as files need: create a directory or a file that must not exist yet, with a mode,
+//! remove either, and random bytes from a secure source for names no one can guess. Where
+//! and with which mode is decided by the core. In the wasm build the JavaScript host in
 //! `js-host/host.js` answers; native tests answer with an in-memory fake.
 
 use serde::{Deserialize, Serialize};
@@ -90,6 +93,18 @@ pub trait Host {
     fn pattern_matches(&self, pattern: &str, text: &str) -> Option<bool>;
     /// The text of the file at `path`, or Node's error code (`ENOENT`, `EACCES`...).
     fn read_file(&self, path: &str) -> Result<String, String>;
+    /// Creates the directory `path` with `mode` (where the OS has modes, whatever the umask);
+    /// fails with Node's error code, `EEXIST` when something is there already.
+    fn create_directory(&self, path: &str, mode: u32) -> Result<(), String>;
+    /// Creates the file `path`, which must not exist yet (`EEXIST` otherwise), with `mode`,
+    /// holding the UTF-8 bytes of `contents`.
+    fn write_new_file(&self, path: &str, contents: &str, mode: u32) -> Result<(), String>;
+    /// Removes the file `path`, or fails with Node's error code.
+    fn remove_file(&self, path: &str) -> Result<(), String>;
+    /// Removes the empty directory `path`, or fails with Node's error code.
+    fn remove_directory(&self, path: &str) -> Result<(), String>;
+    /// `count` random bytes from a cryptographically secure source, as lower-case hex.
+    fn secure_random_hex(&self, count: u32) -> String;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u64);
     /// Performs one HTTP exchange.
@@ -178,6 +193,27 @@ mod wasm {
         /// Takes the request as JSON; resolves (never rejects) to an `HttpOutcome` as JSON.
         #[wasm_bindgen(method, js_name = http)]
         fn exchange(this: &JsHost, request_json: &str) -> js_sys::Promise;
+
+        /// The file operations answer `undefined` when done, or Node's error code.
+        #[wasm_bindgen(method, js_name = createDirectory)]
+        fn make_directory(this: &JsHost, path: &str, mode: u32) -> Option<String>;
+
+        #[wasm_bindgen(method, js_name = writeNewFile)]
+        fn write_file(this: &JsHost, path: &str, contents: &str, mode: u32) -> Option<String>;
+
+        #[wasm_bindgen(method, js_name = removeFile)]
+        fn unlink(this: &JsHost, path: &str) -> Option<String>;
+
+        #[wasm_bindgen(method, js_name = removeDirectory)]
+        fn rmdir(this: &JsHost, path: &str) -> Option<String>;
+
+        #[wasm_bindgen(method, js_name = secureRandomHex)]
+        fn random_hex(this: &JsHost, count: u32) -> String;
+    }
+
+    /// An error code as a result.
+    fn done(error: Option<String>) -> Result<(), String> {
+        error.map_or(Ok(()), Err)
     }
 
     impl Host for JsHost {
@@ -207,6 +243,26 @@ mod wasm {
 
         fn read_file(&self, path: &str) -> Result<String, String> {
             decode_file(&self.read_text(path))
+        }
+
+        fn create_directory(&self, path: &str, mode: u32) -> Result<(), String> {
+            done(self.make_directory(path, mode))
+        }
+
+        fn write_new_file(&self, path: &str, contents: &str, mode: u32) -> Result<(), String> {
+            done(self.write_file(path, contents, mode))
+        }
+
+        fn remove_file(&self, path: &str) -> Result<(), String> {
+            done(self.unlink(path))
+        }
+
+        fn remove_directory(&self, path: &str) -> Result<(), String> {
+            done(self.rmdir(path))
+        }
+
+        fn secure_random_hex(&self, count: u32) -> String {
+            self.random_hex(count)
         }
 
         async fn sleep(&self, ms: u64) {
@@ -309,6 +365,10 @@ pub mod fake {
         latency_ms: Cell<f64>,
         sleeps: RefCell<Vec<u64>>,
         files: RefCell<HashMap<String, String>>,
+        /// Files and directories the code under test made: path -> mode.
+        modes: RefCell<HashMap<String, u32>>,
+        directories: RefCell<Vec<String>>,
+        random_calls: Cell<u32>,
     }
 
     /// The id of the service connection `with_connection` sets up.
@@ -343,7 +403,25 @@ pub mod fake {
                 latency_ms: Cell::new(0.0),
                 sleeps: RefCell::new(Vec::new()),
                 files: RefCell::new(HashMap::new()),
+                modes: RefCell::new(HashMap::new()),
+                directories: RefCell::new(Vec::new()),
+                random_calls: Cell::new(0),
             }
+        }
+
+        /// The text of a file, if it exists.
+        pub fn file(&self, path: &str) -> Option<String> {
+            self.files.borrow().get(path).cloned()
+        }
+
+        /// The mode a file or directory was created with, if it exists.
+        pub fn mode(&self, path: &str) -> Option<u32> {
+            self.modes.borrow().get(path).copied()
+        }
+
+        /// The directories that exist.
+        pub fn directories(&self) -> Vec<String> {
+            self.directories.borrow().clone()
         }
 
         /// Makes `path` readable with `text`.
@@ -437,6 +515,62 @@ pub mod fake {
                 .get(path)
                 .cloned()
                 .ok_or_else(|| "ENOENT".to_string())
+        }
+
+        fn create_directory(&self, path: &str, mode: u32) -> Result<(), String> {
+            if self.directories.borrow().iter().any(|d| d == path) {
+                return Err("EEXIST".to_string());
+            }
+            self.directories.borrow_mut().push(path.to_string());
+            self.modes.borrow_mut().insert(path.to_string(), mode);
+            Ok(())
+        }
+
+        fn write_new_file(&self, path: &str, contents: &str, mode: u32) -> Result<(), String> {
+            let parent = &path[..path.rfind(['/', '\\']).unwrap_or(0)];
+            if !self.directories.borrow().iter().any(|d| d == parent) {
+                return Err("ENOENT".to_string());
+            }
+            if self.files.borrow().contains_key(path) {
+                return Err("EEXIST".to_string());
+            }
+            self.add_file(path, contents);
+            self.modes.borrow_mut().insert(path.to_string(), mode);
+            Ok(())
+        }
+
+        fn remove_file(&self, path: &str) -> Result<(), String> {
+            self.modes.borrow_mut().remove(path);
+            self.files
+                .borrow_mut()
+                .remove(path)
+                .map(|_| ())
+                .ok_or_else(|| "ENOENT".to_string())
+        }
+
+        fn remove_directory(&self, path: &str) -> Result<(), String> {
+            let inside = format!("{path}/");
+            if self.files.borrow().keys().any(|f| f.starts_with(&inside)) {
+                return Err("ENOTEMPTY".to_string());
+            }
+            let mut directories = self.directories.borrow_mut();
+            let before = directories.len();
+            directories.retain(|d| d != path);
+            if directories.len() == before {
+                return Err("ENOENT".to_string());
+            }
+            self.modes.borrow_mut().remove(path);
+            Ok(())
+        }
+
+        /// Counts up, so each call gives another name.
+        fn secure_random_hex(&self, count: u32) -> String {
+            self.random_calls.set(self.random_calls.get() + 1);
+            format!(
+                "{:0width$x}",
+                self.random_calls.get(),
+                width = count as usize * 2
+            )
         }
 
         async fn sleep(&self, ms: u64) {

@@ -29,14 +29,25 @@ mod wasm_entry {
     /// Runs the task `task_name` to completion, writing its output through `host`.
     #[wasm_bindgen(js_name = runTask)]
     pub async fn run_task(task_name: String, host: JsHost) {
-        // Only the location is kept: a panic payload could quote data the task was handling.
+        note_panic_locations();
+        crate::tasks::run(&task_name, &host).await;
+    }
+
+    /// Runs the post-job step of the task `task_name` to completion.
+    #[wasm_bindgen(js_name = runPostJob)]
+    pub async fn run_post_job(task_name: String, host: JsHost) {
+        note_panic_locations();
+        crate::tasks::run_post_job(&task_name, &host).await;
+    }
+
+    /// Keeps only a panic's location: its payload could quote data the task was handling.
+    fn note_panic_locations() {
         std::panic::set_hook(Box::new(|info| {
             let location = info
                 .location()
                 .map(|at| format!("{}:{}", at.file(), at.line()));
             PANIC_LOCATION.with(|slot| *slot.borrow_mut() = location);
         }));
-        crate::tasks::run(&task_name, &host).await;
     }
 
     /// The source location of the panic that aborted `runTask`, if there was one.

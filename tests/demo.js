@@ -1,7 +1,9 @@
 'use strict';
 /**
- * `npm start`: runs the four SPEC pipelines through the agent emulator and prints the log as
- * the agent would show it (secrets masked), ending with what each step produced.
+ * `npm start`: runs the four SPEC pipelines, and a job that leaves nothing behind (a token
+ * revoked, dynamic credentials deleted and a secret file removed by the post-job steps),
+ * through the agent emulator, and prints the log as the agent would show it (secrets
+ * masked), ending with what each step produced.
  *
  * With no configuration it starts the bundled Akeyless-compatible server on loopback with
  * sample secrets. With `AKEYLESS_URL`, `AKEYLESS_ACCESS_ID` and `AKEYLESS_ACCESS_KEY` set it
@@ -39,11 +41,21 @@ const SAMPLE_DATA = {
 };
 
 const [AUTH_STEP] = EXAMPLE_1;
+/** SPEC section 8: the same steps with every clean-up asked for, and a secret as a file. */
+const JOB_END = [
+  { ...AUTH_STEP, inputs: { ...AUTH_STEP.inputs, revokeTokenAtJobEnd: 'true' } },
+  { ...EXAMPLE_3[0], inputs: { ...EXAMPLE_3[0].inputs, revokeAtJobEnd: 'true' } },
+  {
+    ...EXAMPLE_1[1],
+    inputs: { ...EXAMPLE_1[1].inputs, secretsPaths: 'file:api_key_file=/ai/agent/api-key,model_id=/ai/agent/model-id' },
+  },
+];
 const RUNS = [
   { title: 'SPEC example 1: API key + static secrets', steps: EXAMPLE_1 },
   { title: 'SPEC example 2: JWT', steps: EXAMPLE_2, needsJwt: true },
   { title: 'SPEC example 3: dynamic secret', steps: [AUTH_STEP, ...EXAMPLE_3] },
   { title: 'SPEC example 4: rotated secret', steps: [AUTH_STEP, ...EXAMPLE_4] },
+  { title: 'Nothing outlives the job: post-job steps revoke, delete and remove', steps: JOB_END },
 ];
 
 /** Where to run: a real endpoint from the environment, or the bundled server. */
@@ -81,22 +93,19 @@ async function runPipeline({ title, steps }, where) {
       mge_prod_jwt: { url: where.url, accessId: where.jwtAccessId ?? '' },
     },
   });
-  let succeeded = true;
-  for (const step of steps) {
-    console.log(`##[section]Starting: ${step.name} (${step.task})`);
-    const result = await pipeline.run(step);
+  const { steps: results, postJobSteps } = await pipeline.runJob(steps);
+  for (const [index, result] of [...results, ...postJobSteps].entries()) {
+    const step = steps[index];
+    console.log(`##[section]Starting: ${result.name}${step ? ` (${step.task})` : ''}`);
     for (const line of result.log) console.log(line);
-    console.log(`##[section]Finishing: ${step.name}: ${result.result}`);
+    console.log(`##[section]Finishing: ${result.name}: ${result.result}`);
     for (const [name, { secret }] of Object.entries(result.variables)) {
       console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
     }
-    if (result.result !== 'Succeeded') {
-      succeeded = false;
-      break;
-    }
   }
   console.log('');
-  return succeeded;
+  return [...results, ...postJobSteps].every((result) => result.result === 'Succeeded')
+    && results.length === steps.length;
 }
 
 async function main() {

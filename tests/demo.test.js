@@ -19,11 +19,14 @@ function runDemo(env) {
 }
 
 describe('demo', () => {
-  it('runs the four SPEC examples against the bundled server, masked, and exits 0', async () => {
+  it('runs the four SPEC examples and a job with post-job clean-up against the bundled server, masked, and exits 0', async () => {
     const { stdout } = await runDemo({});
-    for (const step of ['AkeylessAuth', 'Fetch', 'DbDynamicSecret', 'DbRotatedSecret']) {
+    for (const step of ['AkeylessAuth', 'Fetch', 'DbDynamicSecret', 'DbRotatedSecret', 'Post-job: AkeylessAuth']) {
       assert.match(stdout, new RegExp(`##\\[section\\]Finishing: ${step}: Succeeded`));
     }
+    assert.match(stdout, /Cleaned up: deleted 1 file\(s\) and their directory /);
+    assert.match(stdout, /Cleaned up: deleted the credentials the step minted from the dynamic secret '\/dynamic\/postgres\/credentials'\./);
+    assert.match(stdout, /Cleaned up: revoked the Akeyless token \(Akeyless reports it invalid\)\./);
     assert.match(stdout, /sets \$\(Fetch\.api_key\) \(secret: shown as \*\*\*\)/);
     assert.match(stdout, /Every step succeeded\./);
     assert.ok(!stdout.includes('sk-demo-3b8e1f0a9c2d4e67'), 'the sample secret is never printed');
@@ -48,8 +51,10 @@ describe('demo', () => {
       });
       assert.match(stdout, new RegExp(`Running against ${elsewhere.gatewayUrl.replace(/[.]/g, '\\.')}\\.`));
       assert.match(stdout, /SPEC example 2: JWT === skipped/);
-      assert.equal(elsewhere.requestsTo('/get-secret-value').length, 1);
-      assert.equal(elsewhere.requestsTo('/auth').length, 3);
+      // Example 1, and the job that leaves nothing behind.
+      assert.equal(elsewhere.requestsTo('/get-secret-value').length, 2);
+      assert.equal(elsewhere.requestsTo('/auth').length, 4);
+      assert.equal(elsewhere.requestsTo('/revoke-creds').length, 1);
       assert.match(stdout, /Every step succeeded\./);
     } finally {
       await elsewhere.stop();

@@ -114,7 +114,7 @@ describe('host: self-contained task folder', () => {
     const tasksDir = copyAuthTask('alone');
     assert.deepEqual(
       fs.readdirSync(path.join(tasksDir, 'akeyless-auth')).sort(),
-      ['host.js', 'index.js', 'pkg', 'task.json'],
+      ['host.js', 'index.js', 'pkg', 'post.js', 'task.json'],
     );
     const step = await pipelineFor(tasksDir).run(AUTH_STEP);
     assert.equal(step.result, 'Succeeded', JSON.stringify(step.issues));

@@ -23,7 +23,7 @@ const TASK_NAMES = [
   'akeyless-get-rotated-secret-value-task',
   'akeyless-get-secrets-value-task',
 ];
-const TASK_FILES = ['host.js', 'icon.png', 'index.js', 'pkg/', 'pkg/akeyless_tasks.js', 'pkg/akeyless_tasks_bg.wasm', 'task.json'];
+const TASK_FILES = ['host.js', 'icon.png', 'index.js', 'pkg/', 'pkg/akeyless_tasks.js', 'pkg/akeyless_tasks_bg.wasm', 'post.js', 'task.json'];
 
 const ACCESS_ID = 'p-vsix000000a1b2';
 const JWT_ACCESS_ID = 'p-vsix0000o1';

@@ -77,6 +77,16 @@ pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
     format("task.setvariable", &properties, value)
 }
 
+/// Hands `value` to the later steps of the same task instance (its post-job step), which read
+/// it as `VSTS_TASKVARIABLE_<NAME>`; always secret, so the agent masks it.
+pub fn set_task_variable(name: &str, value: &str) -> String {
+    format(
+        "task.settaskvariable",
+        &[("variable", name), ("issecret", "true")],
+        value,
+    )
+}
+
 /// The severity of an issue the task reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueType {
@@ -171,6 +181,14 @@ mod tests {
         assert_eq!(
             set_variable("a", "x ##vso[task.complete result=Failed]%", VariableKind::SECRET_JOB),
             "##vso[task.setvariable variable=a;issecret=true;]x ##vso[task.complete result=Failed]%AZP25"
+        );
+    }
+
+    #[test]
+    fn a_task_variable_is_always_secret() {
+        assert_eq!(
+            set_task_variable("AKEYLESS_CLEANUP", "{\"a\":1}"),
+            "##vso[task.settaskvariable variable=AKEYLESS_CLEANUP;issecret=true;]{\"a\":1}"
         );
     }
 

@@ -125,6 +125,19 @@ impl<'h, H: Host> Agent<'h, H> {
             .write_line(&command::set_variable(name, value, kind));
     }
 
+    /// Hands `value` to this task's post-job step as a secret task variable; the value is
+    /// registered first, exactly as it is (its parts are registered where they came from).
+    pub fn set_task_variable(&self, name: &str, value: &str) {
+        self.register_each(vec![value.to_string()]);
+        self.host
+            .write_line(&command::set_task_variable(name, value));
+    }
+
+    /// The task variable `name` an earlier step of this task instance set, if any.
+    pub fn task_variable(&self, name: &str) -> Option<String> {
+        inputs::present(self.host.env(&format!("VSTS_TASKVARIABLE_{name}")))
+    }
+
     /// Writes `text` to the log, one line per line of text.
     pub fn info(&self, text: &str) {
         for line in self.printable(text).lines() {

@@ -114,6 +114,21 @@ impl AuthRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct AuthResponse {
     pub token: Option<String>,
+    /// When the token expires by itself; read as any JSON, since only its text is shown.
+    #[serde(default)]
+    pub expiration: Option<serde_json::Value>,
+}
+
+impl AuthResponse {
+    /// The expiry as text, when Akeyless gave one as text.
+    pub fn expiration_text(&self) -> Option<String> {
+        self.expiration
+            .as_ref()?
+            .as_str()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_string)
+    }
 }
 
 impl Operation for AuthRequest {

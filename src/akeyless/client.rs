@@ -42,6 +42,8 @@ pub trait Operation: Serialize {
     /// Whether the request may create something if it reaches Akeyless, so that sending it
     /// twice could create it twice.
     const MAY_CREATE: bool = false;
+    /// Whether a successful reply may have no body at all (read as `{}`).
+    const REPLY_MAY_BE_EMPTY: bool = false;
 
     /// How long to wait for one response.
     fn response_timeout_ms(&self) -> u64 {
@@ -95,7 +97,11 @@ impl<'a, H: Host> Client<'a, H> {
             deadline_ms: operation.deadline_ms(),
         };
         let response = exchange(self.agent, Service::Akeyless, request, policy).await?;
-        decode(Service::Akeyless, url, response.status, &response.body)
+        let body = match response.body.trim() {
+            "" if O::REPLY_MAY_BE_EMPTY => "{}",
+            _ => &response.body,
+        };
+        decode(Service::Akeyless, url, response.status, body)
     }
 }
 

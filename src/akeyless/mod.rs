@@ -12,6 +12,7 @@ pub mod dynamic_secret;
 pub mod error;
 pub mod reply;
 pub mod retry;
+pub mod revocation;
 pub mod rotated_secret;
 pub mod secret_value;
 

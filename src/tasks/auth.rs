@@ -1,21 +1,40 @@
 //! Task `akeyless-auth`: logs in to Akeyless (see `tasks::login` for how the method and its
-//! credential are chosen) and sets the secret output `akeylessToken`.
+//! credential are chosen) and sets the secret output `akeylessToken`. With
+//! `revokeTokenAtJobEnd` its post-job step revokes that token (see `tasks::cleanup`); the
+//! default keeps it, since later jobs may read it through `dependencies`.
 
 use crate::agent::{Agent, VariableKind};
 use crate::host::Host;
+use crate::tasks::cleanup::Cleanup;
 use crate::tasks::{self, login, TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-auth";
 pub const TOKEN_OUTPUT: &str = "akeylessToken";
+const REVOKE_INPUT: &str = "revokeTokenAtJobEnd";
 
-pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+pub async fn run<H: Host>(
+    agent: &Agent<'_, H>,
+    cleanup: &mut Cleanup,
+) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
+    let revoke = agent.bool_input(REVOKE_INPUT);
     let client = tasks::client(agent, &endpoint.url)?;
     let login = login::log_in(agent, &endpoint, &client).await?;
+    if revoke {
+        cleanup.token = Some(login.token.clone());
+        cleanup.revoke_token = true;
+        cleanup.token_expiration = login.expiration.clone();
+        cleanup.save(agent);
+    }
     agent.set_variable(TOKEN_OUTPUT, &login.token, VariableKind::SECRET_OUTPUT);
+    let when_revoked = if revoke {
+        " It is revoked when the job ends."
+    } else {
+        ""
+    };
     Ok(format!(
         "Authenticated to Akeyless as {}; the token is in the secret output variable \
-         {TOKEN_OUTPUT}.",
+         {TOKEN_OUTPUT}.{when_revoked}",
         login.access_id
     ))
 }
@@ -69,6 +88,32 @@ mod tests {
             .last()
             .unwrap()
             .starts_with("##vso[task.complete result=Succeeded;]"));
+    }
+
+    #[test]
+    fn revoke_token_at_job_end_records_the_token_and_its_expiry() {
+        let host = host_with(&[
+            ("INPUT_ACCESSKEY", "key-123"),
+            ("INPUT_REVOKETOKENATJOBEND", "true"),
+        ]);
+        host.answer(
+            200,
+            r#"{"token":"t-42","expiration":"2030-01-01 00:00:00"}"#,
+        );
+        let lines = run_auth(&host);
+        assert!(lines.contains(
+            &r#"##vso[task.settaskvariable variable=AKEYLESS_CLEANUP;issecret=true;]{"token":"t-42","revoke_token":true,"token_expiration":"2030-01-01 00:00:00"}"#
+                .to_string()
+        ));
+        assert!(lines
+            .last()
+            .unwrap()
+            .ends_with("It is revoked when the job ends."));
+        let host = host_with(&[("INPUT_ACCESSKEY", "key-123")]);
+        host.answer(200, r#"{"token":"t-42"}"#);
+        assert!(!run_auth(&host)
+            .iter()
+            .any(|l| l.contains("task.settaskvariable")));
     }
 
     #[test]

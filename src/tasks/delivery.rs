@@ -3,8 +3,10 @@
 //! Each value becomes a secret output variable (`$(<step>.<name>)`) and a secret job variable
 //! (`$(<name>)`); a name the agent hides from later steps gets the output only and a warning.
 //! A value with line breaks is delivered base64-encoded with a plain `<name>_ENCODING` marker
-//! (see `agent::multiline`). Every value is registered with the masker before the first
-//! variable is set, and every check runs before that, so a step sets all or nothing.
+//! (see `agent::multiline`). A `file:` entry's value is written, as it is, to a file (see
+//! `tasks::files`) and the variable, plain, holds the file's path. Every value is registered
+//! with the masker before the first variable is set, and every check runs (and every file is
+//! written) before that, so a step sets all or nothing.
 //!
 //! A value may hold at most [`MAX_VALUE_BYTES`]. The agent hands every variable to every later
 //! Node step as an environment variable, and Linux refuses to start a process with one
@@ -19,6 +21,8 @@ use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
 use crate::agent::{Agent, VariableKind};
 use crate::grammar::{self, Assignment};
 use crate::host::Host;
+use crate::tasks::cleanup::Cleanup;
+use crate::tasks::files::SecretFiles;
 use crate::tasks::TaskError;
 
 /// The largest value a variable is set to, in bytes of UTF-8 (before any base64).
@@ -62,7 +66,7 @@ pub fn plan<'a>(
         .map(|a| (grammar::variable_key(&a.variable), a))
         .collect();
     for (assignment, raw) in assignments.iter().zip(values) {
-        let encoded = multiline::needs_encoding(&raw);
+        let encoded = !assignment.to_file && multiline::needs_encoding(&raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
             if let Some(clash) = by_name.get(&grammar::variable_key(&marker)) {
@@ -89,16 +93,43 @@ pub fn plan<'a>(
     Ok(deliveries)
 }
 
-/// Registers every value, explains the unusual ones, then sets every variable.
-pub fn deliver<H: Host>(agent: &Agent<'_, H>, deliveries: &[Delivery<'_>]) {
+/// Registers every value, explains the unusual ones, writes the files of `file:` entries,
+/// then sets every variable.
+pub fn deliver<H: Host>(
+    agent: &Agent<'_, H>,
+    deliveries: &[Delivery<'_>],
+    cleanup: &mut Cleanup,
+) -> Result<(), TaskError> {
     for delivery in deliveries {
         agent.register_secret(&delivery.raw);
     }
     for delivery in deliveries {
         explain(agent, delivery);
     }
+    let mut files = SecretFiles::default();
+    let mut file_paths = Vec::with_capacity(deliveries.len());
     for delivery in deliveries {
-        set_variables(agent, delivery);
+        let assignment = delivery.assignment;
+        file_paths.push(match assignment.to_file {
+            true => Some(files.write(agent, cleanup, &assignment.variable, &delivery.raw)?),
+            false => None,
+        });
+    }
+    for (delivery, file_path) in deliveries.iter().zip(file_paths) {
+        match file_path {
+            Some(path) => set_path_variables(agent, delivery.assignment, &path),
+            None => set_variables(agent, delivery),
+        }
+    }
+    Ok(())
+}
+
+/// Sets a `file:` entry's variable to the file's path: plain, as an output and (unless the
+/// agent reserves the name) a job variable.
+fn set_path_variables<H: Host>(agent: &Agent<'_, H>, assignment: &Assignment, path: &str) {
+    agent.set_variable(&assignment.variable, path, VariableKind::PLAIN_OUTPUT);
+    if !assignment.is_reserved() {
+        agent.set_variable(&assignment.variable, path, VariableKind::PLAIN_JOB);
     }
 }
 
@@ -120,6 +151,12 @@ fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
         agent.info(&format!(
             "'{name}' holds line breaks, so it is delivered base64-encoded and \
              {name}{ENCODING_SUFFIX} is set to {BASE64}; decode it with base64 -d."
+        ));
+    }
+    if delivery.assignment.to_file {
+        agent.info(&format!(
+            "'{name}' is written to a file, byte for byte; the variable holds the file's path, \
+             and the file is deleted when the job ends."
         ));
     }
     if delivery.raw.is_empty() {

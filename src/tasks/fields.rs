@@ -157,6 +157,7 @@ mod tests {
         Assignment {
             variable: variable.to_string(),
             target: target.to_string(),
+            to_file: false,
         }
     }
 

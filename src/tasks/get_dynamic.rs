@@ -1,11 +1,17 @@
 //! Task `akeyless-get-dynamic-secret-value-task`: credentials minted by a dynamic secret
 //! producer, as the secret output `dynamicSecretValue` (compact JSON) and optional `fields`.
+//! With `revokeAtJobEnd`, the post-job step deletes exactly the credentials this step minted,
+//! named by the reply's `id` (see `tasks::cleanup`); the default keeps them, since a service
+//! the job deployed may be using them.
+
+use serde_json::{Map, Value};
 
 use crate::agent::{Agent, InputError};
 use crate::akeyless::dynamic_secret::{self, GetDynamicSecretValue};
 use crate::grammar;
 use crate::host::Host;
 use crate::tasks;
+use crate::tasks::cleanup::{Cleanup, MintedCredentials};
 use crate::tasks::{
     explain_refused_token, fields, json_output, optional_text_input, TaskError, CONNECTION_INPUT,
     NAME_INPUT,
@@ -17,13 +23,17 @@ const TARGET_INPUT: &str = "target";
 const TIMEOUT_INPUT: &str = "timeout";
 const ARGS_INPUT: &str = "args";
 const HOST_INPUT: &str = "host";
+const REVOKE_INPUT: &str = "revokeAtJobEnd";
 
 /// The producer's timeout when `timeout` is empty, as the API's own default.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 15;
 /// A longer wait would hold the agent for no good reason; producers answer in seconds.
 const MAX_TIMEOUT_SECONDS: u64 = 600;
 
-pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+pub async fn run<H: Host>(
+    agent: &Agent<'_, H>,
+    cleanup: &mut Cleanup,
+) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
     let name = agent.required_input(NAME_INPUT)?.trim().to_string();
     let target = optional_text_input(agent, TARGET_INPUT);
@@ -40,8 +50,9 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     };
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
+    let revoke = agent.bool_input(REVOKE_INPUT);
     let client = tasks::client(agent, &endpoint.url)?;
-    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
+    let token = tasks::token_or_login(agent, &endpoint, &client, cleanup).await?;
 
     agent.info(&format!(
         "Requesting the dynamic secret '{name}' from Akeyless (the producer may take up to \
@@ -62,17 +73,54 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         &format!("The reply for the dynamic secret '{name}'"),
         &reply,
     )?;
+    let minted_id = revoke.then(|| credentials_id(&reply)).flatten();
     let credentials = dynamic_secret::normalise(reply).map_err(|error| {
         TaskError::Message(format!(
             "Akeyless could not produce the dynamic secret '{name}': {error}. No variable was \
              set."
         ))
     })?;
-    json_output::publish(agent, OUTPUT, &credentials.into(), &field_list)?;
+    let minted_id = minted_id.or_else(|| revoke.then(|| credentials_id_in(&credentials)).flatten());
+    let revoked_at_end = match (revoke, minted_id) {
+        (true, Some(id)) => {
+            cleanup.credentials = Some(MintedCredentials {
+                name: name.clone(),
+                id,
+                host: target_host.clone(),
+            });
+            cleanup.save(agent);
+            " They are deleted when the job ends."
+        }
+        (true, None) => {
+            agent.warning(&format!(
+                "The reply for the dynamic secret '{name}' has no 'id', so these credentials \
+                 cannot be deleted when the job ends (revokeAtJobEnd); they live until their \
+                 TTL ends."
+            ));
+            ""
+        }
+        (false, _) => "",
+    };
+    json_output::publish(agent, OUTPUT, &credentials.into(), &field_list, cleanup)?;
     Ok(format!(
-        "Fetched the dynamic secret '{name}' into the secret output variable {OUTPUT}{}.",
+        "Fetched the dynamic secret '{name}' into the secret output variable {OUTPUT}{}.{revoked_at_end}",
         json_output::fields_summary(field_list.len())
     ))
+}
+
+/// The `id` of the credentials a reply minted: at its top level, or inside the JSON of a
+/// wrapped reply's `value`.
+fn credentials_id(reply: &Value) -> Option<String> {
+    credentials_id_in(reply.as_object()?)
+}
+
+/// The `id` field of `fields` as text (a string as it is, a number written out).
+fn credentials_id_in(fields: &Map<String, Value>) -> Option<String> {
+    match fields.get("id")? {
+        Value::String(id) if !id.trim().is_empty() => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
 }
 
 /// `timeout`: whole seconds from 1 to [`MAX_TIMEOUT_SECONDS`]; empty means the default.
@@ -236,6 +284,62 @@ mod tests {
                 .contains("all that was left of this step's 16 s limit"),
             "{lines:?}"
         );
+    }
+
+    fn cleanup_record(lines: &[String]) -> Option<Value> {
+        lines
+            .iter()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "##vso[task.settaskvariable variable=AKEYLESS_CLEANUP;issecret=true;]",
+                )
+            })
+            .map(|json| serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn with_revoke_at_job_end_the_minted_id_is_recorded_in_both_reply_forms() {
+        for body in [
+            r#"{"id":"tmp_user_7","user":"tmp_user_7","password":"pw-123456"}"#,
+            r#"{"value":"{\"id\":\"tmp_user_7\",\"user\":\"tmp_user_7\",\"password\":\"pw-123456\"}","error":""}"#,
+        ] {
+            let host = host_with(&[("INPUT_REVOKEATJOBEND", "true"), ("INPUT_HOST", "db1")]);
+            host.answer(200, body);
+            let lines = run_task(&host);
+            assert_eq!(
+                cleanup_record(&lines),
+                Some(serde_json::json!({
+                    "token": "t-token-1234",
+                    "revoke_token": false,
+                    "credentials": {"name": "/dynamic/pg", "id": "tmp_user_7", "host": "db1"}
+                })),
+                "{body}"
+            );
+            assert!(lines
+                .last()
+                .unwrap()
+                .contains("They are deleted when the job ends."));
+        }
+    }
+
+    #[test]
+    fn a_reply_without_an_id_is_a_warning_at_mint_time_and_nothing_is_recorded() {
+        let host = host_with(&[("INPUT_REVOKEATJOBEND", "true")]);
+        host.answer(200, r#"{"user":"tmp_1","password":"pw-123456"}"#);
+        let lines = run_task(&host);
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("##vso[task.logissue type=warning;]")
+                && l.contains("has no 'id', so these credentials cannot be deleted")));
+        assert_eq!(cleanup_record(&lines), None);
+        assert!(lines.last().unwrap().contains("result=Succeeded"));
+    }
+
+    #[test]
+    fn without_revoke_at_job_end_nothing_is_recorded() {
+        let host = host_with(&[]);
+        host.answer(200, r#"{"id":"tmp_user_7","password":"pw-123456"}"#);
+        assert_eq!(cleanup_record(&run_task(&host)), None);
     }
 
     #[test]

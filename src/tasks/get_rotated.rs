@@ -9,6 +9,7 @@ use crate::akeyless::reply::{holds_content, reported_error};
 use crate::akeyless::rotated_secret::GetRotatedSecretValue;
 use crate::host::Host;
 use crate::tasks;
+use crate::tasks::cleanup::Cleanup;
 use crate::tasks::{
     explain_refused_token, fields, json_output, optional_text_input, version_input, TaskError,
     CONNECTION_INPUT, NAME_INPUT,
@@ -19,7 +20,10 @@ pub const OUTPUT: &str = "rotatedSecretValue";
 const IGNORE_CACHE_INPUT: &str = "ignoreCache";
 const HOST_INPUT: &str = "host";
 
-pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+pub async fn run<H: Host>(
+    agent: &Agent<'_, H>,
+    cleanup: &mut Cleanup,
+) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
     let name = agent.required_input(NAME_INPUT)?.trim().to_string();
     let ignore_cache = agent.bool_input(IGNORE_CACHE_INPUT);
@@ -27,7 +31,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let target_host = optional_text_input(agent, HOST_INPUT);
     let field_list = fields::read(agent, OUTPUT)?;
     let client = tasks::client(agent, &endpoint.url)?;
-    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
+    let token = tasks::token_or_login(agent, &endpoint, &client, cleanup).await?;
 
     agent.info(&format!(
         "Fetching the rotated secret '{name}' from Akeyless."
@@ -45,7 +49,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
         &reply,
     )?;
     check_reply(&name, &reply)?;
-    json_output::publish(agent, OUTPUT, &reply, &field_list)?;
+    json_output::publish(agent, OUTPUT, &reply, &field_list, cleanup)?;
     Ok(format!(
         "Fetched the rotated secret '{name}' into the secret output variable {OUTPUT}{}.",
         json_output::fields_summary(field_list.len())

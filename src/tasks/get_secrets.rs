@@ -12,6 +12,7 @@ use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
 use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks;
+use crate::tasks::cleanup::Cleanup;
 use crate::tasks::{delivery, explain_refused_token, version_input, TaskError, CONNECTION_INPUT};
 
 pub const TASK_NAME: &str = "akeyless-get-secrets-value-task";
@@ -25,7 +26,10 @@ const ACCESSIBILITY_INPUT: &str = "accessibility";
 /// secrets take two.
 const NAMES_PER_REQUEST: usize = 500;
 
-pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
+pub async fn run<H: Host>(
+    agent: &Agent<'_, H>,
+    cleanup: &mut Cleanup,
+) -> Result<String, TaskError> {
     let endpoint = agent.endpoint(CONNECTION_INPUT)?;
     let paths =
         grammar::parse_secret_paths(&agent.required_input(PATHS_INPUT)?).map_err(|error| {
@@ -38,7 +42,7 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     let accessibility = accessibility_input(agent)?;
     let version = version_input(agent)?;
     let client = tasks::client(agent, &endpoint.url)?;
-    let token = tasks::token_or_login(agent, &endpoint, &client).await?;
+    let token = tasks::token_or_login(agent, &endpoint, &client, cleanup).await?;
 
     agent.info(&format!(
         "Fetching {} secret path(s) from Akeyless for {} variable(s).",
@@ -60,7 +64,8 @@ pub async fn run<H: Host>(agent: &Agent<'_, H>) -> Result<String, TaskError> {
     delivery::deliver(
         agent,
         &delivery::plan(PATHS_INPUT, &paths.entries, per_entry)?,
-    );
+        cleanup,
+    )?;
     Ok(format!(
         "Set {} secret variable(s) from Akeyless: {}.",
         paths.entries.len(),
@@ -270,6 +275,77 @@ mod tests {
     }
 
     #[test]
+    fn a_file_entry_writes_the_value_byte_for_byte_and_sets_the_path_as_a_plain_variable() {
+        let host = host_with(
+            "file:deploy_key=/ssh/key,plain=/x",
+            &[("AGENT_TEMPDIRECTORY", "/agent/_temp")],
+        );
+        let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n";
+        host.answer(
+            200,
+            &serde_json::json!({"/ssh/key": pem, "/x": "vx-secret"}).to_string(),
+        );
+        let lines = run_task(&host);
+        let path = "/agent/_temp/akeyless-00000000000000000000000000000001/deploy_key";
+        assert_eq!(host.file(path).as_deref(), Some(pem));
+        assert_eq!(host.mode(path), Some(0o600));
+        assert!(lines.contains(&format!(
+            "##vso[task.setvariable variable=deploy_key;isoutput=true;]{path}"
+        )));
+        assert!(lines.contains(&format!(
+            "##vso[task.setvariable variable=deploy_key;]{path}"
+        )));
+        assert!(lines.contains(&"##vso[task.setsecret]b3BlbnNzaC1rZXktdjE=".to_string()));
+        assert!(!lines.iter().any(|l| l.contains("deploy_key_ENCODING")));
+    }
+
+    #[test]
+    fn a_self_login_is_recorded_for_revocation_before_the_secrets_are_fetched() {
+        let host = host_with(
+            "a=/x",
+            &[
+                ("INPUT_TOKEN", ""),
+                (
+                    "ENDPOINT_DATA_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_ACCESSID",
+                    "p-abcdefghij12a3",
+                ),
+                (
+                    "ENDPOINT_AUTH_PARAMETER_0b6e4f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b_APITOKEN",
+                    "stored-key-123",
+                ),
+            ],
+        );
+        host.answer(200, r#"{"token":"t-self-99","expiration":"2030-01-01"}"#);
+        host.answer(500, r#"{"error":"down"}"#);
+        host.answer(500, r#"{"error":"down"}"#);
+        host.answer(500, r#"{"error":"down"}"#);
+        host.answer(500, r#"{"error":"down"}"#);
+        let lines = run_task(&host);
+        let record = lines
+            .iter()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "##vso[task.settaskvariable variable=AKEYLESS_CLEANUP;issecret=true;]",
+                )
+            })
+            .expect("a clean-up record even though the step failed");
+        let record: serde_json::Value = serde_json::from_str(record).unwrap();
+        assert_eq!(
+            record,
+            serde_json::json!({"token":"t-self-99","revoke_token":true,"token_expiration":"2030-01-01"})
+        );
+        assert!(lines.last().unwrap().contains("result=Failed"));
+    }
+
+    #[test]
+    fn a_token_from_an_auth_step_leaves_nothing_to_clean_up() {
+        let host = host_with("a=/x", &[]);
+        host.answer(200, r#"{"/x":"vx-secret"}"#);
+        let lines = run_task(&host);
+        assert!(!lines.iter().any(|l| l.contains("task.settaskvariable")));
+    }
+
+    #[test]
     fn each_variable_is_set_as_a_secret_output_and_job_variable() {
         let host = host_with("a=/x", &[]);
         host.answer(200, r#"{"/x":"vx-secret"}"#);
@@ -323,6 +399,7 @@ mod tests {
             .map(|i| Assignment {
                 variable: format!("v{i}"),
                 target: format!("/p/{i}"),
+                to_file: false,
             })
             .collect();
         assert_eq!(

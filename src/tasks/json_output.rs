@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::agent::{Agent, VariableKind};
 use crate::grammar::Assignment;
 use crate::host::Host;
+use crate::tasks::cleanup::Cleanup;
 use crate::tasks::fields::{self, FIELDS_INPUT};
 use crate::tasks::{delivery, TaskError};
 
@@ -20,12 +21,13 @@ pub fn publish<H: Host>(
     output: &str,
     document: &Value,
     field_list: &[Assignment],
+    cleanup: &mut Cleanup,
 ) -> Result<(), TaskError> {
     let field_values = fields::values(field_list, document)?;
     let deliveries = delivery::plan(FIELDS_INPUT, field_list, field_values)?;
     let json = document.to_string();
     agent.register_secret(&json);
-    delivery::deliver(agent, &deliveries);
+    delivery::deliver(agent, &deliveries, cleanup)?;
     agent.set_variable(output, &json, VariableKind::SECRET_OUTPUT);
     Ok(())
 }
@@ -94,7 +96,7 @@ mod tests {
 
         #[test]
         fn any_field_path_resolves_or_fails_cleanly(document in json(), path in "[a-z0-9.]{1,20}") {
-            let fields = [Assignment { variable: "v".to_string(), target: path }];
+            let fields = [Assignment { variable: "v".to_string(), target: path, to_file: false }];
             let _ = fields::values(&fields, &document);
         }
 

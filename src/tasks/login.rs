@@ -41,6 +41,8 @@ const DEFAULT_K8S_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceacco
 pub struct Login {
     pub token: String,
     pub access_id: String,
+    /// When the token expires by itself, as Akeyless wrote it.
+    pub expiration: Option<String>,
 }
 
 /// Logs in with the method and credential the inputs, `endpoint` and the machine give.
@@ -76,6 +78,7 @@ pub async fn log_in<H: Host>(
         .call(&request)
         .await
         .map_err(|error| explain_refused_login(error, &access_id, &source))?;
+    let expiration = reply.expiration_text();
     let token = reply
         .token
         .map(|token| token.trim().to_string())
@@ -94,7 +97,11 @@ pub async fn log_in<H: Host>(
                 .to_string(),
         ));
     }
-    Ok(Login { token, access_id })
+    Ok(Login {
+        token,
+        access_id,
+        expiration,
+    })
 }
 
 /// The first of `names` that is set, trimmed: credentials never hold outer whitespace.

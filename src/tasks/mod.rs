@@ -2,10 +2,14 @@
 //!
 //! [`run`] is the whole life of a task process: it dispatches on the task name, and ends the
 //! task with exactly one `task.complete`, succeeded with a summary or failed with one error.
+//! [`run_post_job`] is the life of every task's post-job step (see `cleanup`), which always
+//! succeeds.
 
 pub mod auth;
+pub mod cleanup;
 pub mod delivery;
 pub mod fields;
+pub mod files;
 pub mod get_dynamic;
 pub mod get_rotated;
 pub mod get_secrets;
@@ -17,6 +21,7 @@ use std::fmt;
 use crate::agent::{Agent, Endpoint, InputError};
 use crate::akeyless::{ApiError, BaseUrl, Client};
 use crate::host::Host;
+use crate::tasks::cleanup::Cleanup;
 
 /// The input that selects the Akeyless service connection, in every task.
 pub const CONNECTION_INPUT: &str = "connectedServiceName";
@@ -94,20 +99,29 @@ pub fn is_unusable_token(token: &str) -> bool {
 }
 
 /// The token for a get task: the `token` input (registered as a secret when the task
-/// started); or, when it is empty, a fresh login with the service connection's method.
+/// started); or, when it is empty, a fresh login with the service connection's method, whose
+/// token `cleanup` then revokes at the end of the job.
 pub async fn token_or_login<H: Host>(
     agent: &Agent<'_, H>,
     endpoint: &Endpoint,
     client: &Client<'_, H>,
+    cleanup: &mut Cleanup,
 ) -> Result<String, TaskError> {
     if let Some(token) = agent.input(TOKEN_INPUT) {
-        return checked_token(token.trim());
+        let token = checked_token(token.trim())?;
+        cleanup.token = Some(token.clone());
+        return Ok(token);
     }
     agent.info(
         "The input 'token' is empty, so this step logs in to Akeyless itself with the service \
-         connection.",
+         connection, and revokes that token when the job ends.",
     );
-    Ok(login::log_in(agent, endpoint, client).await?.token)
+    let login = login::log_in(agent, endpoint, client).await?;
+    cleanup.token = Some(login.token.clone());
+    cleanup.revoke_token = true;
+    cleanup.token_expiration = login.expiration;
+    cleanup.save(agent);
+    Ok(login.token)
 }
 
 /// The `token` input's value, checked. A value still reading `$(...)` is a variable the
@@ -191,19 +205,41 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
              regardless.",
         );
     }
+    let mut cleanup = Cleanup::default();
     let outcome = match task_name {
-        auth::TASK_NAME => auth::run(&agent).await,
-        get_secrets::TASK_NAME => get_secrets::run(&agent).await,
-        get_dynamic::TASK_NAME => get_dynamic::run(&agent).await,
-        get_rotated::TASK_NAME => get_rotated::run(&agent).await,
-        other => Err(TaskError::Message(format!(
-            "This extension has no task named '{other}'."
-        ))),
+        auth::TASK_NAME => auth::run(&agent, &mut cleanup).await,
+        get_secrets::TASK_NAME => get_secrets::run(&agent, &mut cleanup).await,
+        get_dynamic::TASK_NAME => get_dynamic::run(&agent, &mut cleanup).await,
+        get_rotated::TASK_NAME => get_rotated::run(&agent, &mut cleanup).await,
+        other => Err(unknown_task(other)),
     };
     match outcome {
         Ok(summary) => agent.succeed(&summary),
         Err(error) => agent.fail(&error.to_string()),
     }
+}
+
+/// Runs the post-job step of the task called `task_name` and ends it, always as succeeded.
+pub async fn run_post_job<H: Host>(task_name: &str, host: &H) {
+    let agent = Agent::new(host);
+    if ![
+        auth::TASK_NAME,
+        get_secrets::TASK_NAME,
+        get_dynamic::TASK_NAME,
+        get_rotated::TASK_NAME,
+    ]
+    .contains(&task_name)
+    {
+        agent.fail(&unknown_task(task_name).to_string());
+        return;
+    }
+    let summary = cleanup::run_post_job(&agent).await;
+    agent.info(&summary);
+    agent.succeed(&summary);
+}
+
+fn unknown_task(name: &str) -> TaskError {
+    TaskError::Message(format!("This extension has no task named '{name}'."))
 }
 
 #[cfg(test)]

@@ -19,6 +19,11 @@
  *
  * Output is split into lines as the agent's reader splits it (.NET `ReadLine`): at `\r\n`,
  * `\n` and a lone `\r`.
+ *
+ * Post-job steps run as the agent runs them (`runPostJobSteps`, or `runJob` for a whole job):
+ * after all the steps, in reverse order, for every step whatever its result, with the
+ * `VSTS_TASKVARIABLE_*` variables of that step's `task.settaskvariable` commands. The whole
+ * job shares one `Agent.TempDirectory`.
  */
 
 const { spawn } = require('node:child_process');
@@ -36,7 +41,13 @@ const SCHEME_NAMES = {
   'ms.vss-endpoint.endpoint-auth-scheme-token': 'Token',
 };
 /** The commands whose data is a secret handed to the agent, legitimately. */
-const SECRET_CARRYING = new Set(['task.setvariable', 'task.setsecret']);
+const SECRET_CARRYING = new Set(['task.setvariable', 'task.setsecret', 'task.settaskvariable']);
+
+/** Every job's temp directory, removed when the test process exits. */
+const jobTempDirectories = new Set();
+process.on('exit', () => {
+  for (const directory of jobTempDirectories) fs.rmSync(directory, { recursive: true, force: true });
+});
 
 /** The agent's variable-name-to-environment rule (`.` and space become `_`, upper case). */
 function envKey(name) {
@@ -88,6 +99,11 @@ class Pipeline {
     this.systemAccessToken = `sat-${crypto.randomBytes(12).toString('hex')}`;
     this.maskedValues.add(this.systemAccessToken);
     this.stepCount = 0;
+    /** The job's Agent.TempDirectory, shared by every step and post-job step. */
+    this.tempDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-temp-'));
+    jobTempDirectories.add(this.tempDirectory);
+    /** The steps of the job so far, with their task variables, for the post-job steps. */
+    this.jobSteps = [];
   }
 
   /**
@@ -143,7 +159,7 @@ class Pipeline {
     const env = {
       ...this.machineEnv,
       PATH: process.env.PATH,
-      AGENT_TEMPDIRECTORY: workDir,
+      AGENT_TEMPDIRECTORY: this.tempDirectory,
       AGENT_WORKFOLDER: workDir,
       SYSTEM_DEFAULTWORKINGDIRECTORY: workDir,
       SYSTEM_DEBUG: this.debug ? 'true' : 'false',
@@ -213,12 +229,12 @@ class Pipeline {
    * Everything the agent prepares to launch a step: the task.json, the Node binary and script
    * of the handler, a fresh working directory, and the environment.
    */
-  prepare({ task, inputs = {}, handler = 'Node20_1' }) {
+  prepare({ task, inputs = {}, handler = 'Node20_1' }, phase = 'execution') {
     const taskName = task.split('@')[0];
     const taskDir = path.join(this.tasksDir, taskName);
     const taskJson = readJson(path.join(taskDir, 'task.json'));
-    const execution = taskJson.execution[handler];
-    if (!execution) throw new Error(`task ${taskName} has no ${handler} handler`);
+    const execution = taskJson[phase]?.[handler];
+    if (!execution) throw new Error(`task ${taskName} has no ${phase} ${handler} handler`);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
     const env = this.baseEnvironment(workDir);
     this.addInputs(env, taskJson, inputs);
@@ -232,10 +248,58 @@ class Pipeline {
   async run(step) {
     this.stepCount += 1;
     const stepName = step.name ?? `Step${this.stepCount}`;
-    const { taskJson, node, script, workDir, env } = this.prepare(step);
+    const jobStep = { step, name: stepName, taskVariables: {} };
+    this.jobSteps.push(jobStep);
+    const result = await this.launchStep(step, stepName, 'execution', {});
+    jobStep.taskVariables = result.taskVariables;
+    return result;
+  }
+
+  /**
+   * Records `step` as skipped: it does not run (an earlier step failed), but the agent still
+   * gives it a post-job step.
+   */
+  skip(step) {
+    this.stepCount += 1;
+    this.jobSteps.push({ step, name: step.name ?? `Step${this.stepCount}`, taskVariables: {} });
+  }
+
+  /**
+   * Runs the post-job steps of every step so far, in reverse order, each with its step's task
+   * variables, as the agent does when the job's steps are done. Resolves to their results.
+   */
+  async runPostJobSteps() {
+    const results = [];
+    for (const jobStep of [...this.jobSteps].reverse()) {
+      const taskVariables = Object.fromEntries(Object.entries(jobStep.taskVariables)
+        .map(([name, { value }]) => [`VSTS_TASKVARIABLE_${envKey(name)}`, value]));
+      results.push(await this.launchStep(jobStep.step, `Post-job: ${jobStep.name}`, 'postjobexecution', taskVariables));
+    }
+    this.jobSteps = [];
+    return results;
+  }
+
+  /**
+   * Runs `steps` as a job: in order, each after a failed one skipped (the default condition),
+   * then every post-job step. Resolves to `{ steps, postJobSteps }`.
+   */
+  async runJob(steps) {
+    const results = [];
+    for (const step of steps) {
+      if (results.some((result) => result.result === 'Failed')) {
+        this.skip(step);
+      } else {
+        results.push(await this.run(step));
+      }
+    }
+    return { steps: results, postJobSteps: await this.runPostJobSteps() };
+  }
+
+  async launchStep(step, stepName, phase, extraEnv) {
+    const { taskJson, node, script, workDir, env } = this.prepare(step, phase);
     // `nodeFlags` (V8 limits, for tests of what the host does when they are reached) go
     // before the script, as an agent started with NODE_OPTIONS-like flags would pass them.
-    const launched = await launch(node, [...(step.nodeFlags ?? []), script], workDir, env);
+    const launched = await launch(node, [...(step.nodeFlags ?? []), script], workDir, { ...env, ...extraEnv });
     fs.rmSync(workDir, { recursive: true, force: true });
     const result = new StepResult(stepName, taskJson, launched, this);
     result.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
@@ -316,6 +380,8 @@ class StepResult {
     this.issues = [];
     /** Variables this step set: final name (`Step.var` for outputs) -> { value, secret, output }. */
     this.variables = {};
+    /** Task variables this step set for its own later steps: name -> { value, secret }. */
+    this.taskVariables = {};
     /** The log as the agent shows it, secrets masked. */
     this.log = [];
     this.result = 'Succeeded';
@@ -383,6 +449,15 @@ class StepResult {
         const finalName = output ? `${this.name}.${variable}` : variable;
         this.variables[finalName] = { value: data, secret, output };
         this.pipeline.variables.set(finalName, { value: data, secret });
+        break;
+      }
+      case 'task.settaskvariable': {
+        const variable = properties.variable;
+        if (!variable) return this.commandFailed('task.settaskvariable needs a variable name');
+        const secret = isTrue(properties.issecret);
+        if (secret && data.includes('\n')) return this.commandFailed('Secrets cannot contain multiple lines');
+        if (secret && data) this.pipeline.maskedValues.add(data);
+        this.taskVariables[variable] = { value: data, secret };
         break;
       }
       case 'task.logissue':

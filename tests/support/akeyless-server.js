@@ -2,8 +2,9 @@
 /**
  * An Akeyless-compatible API server on loopback, for tests.
  *
- * It serves `/auth`, `/get-secret-value`, `/get-dynamic-secret-value` and
- * `/get-rotated-secret-value` under both base forms (`http://127.0.0.1:<port>` and
+ * It serves `/auth`, `/get-secret-value`, `/get-dynamic-secret-value`,
+ * `/get-rotated-secret-value`, and the clean-up operations `/revoke-creds`, `/validate-token`
+ * and `/dynamic-secret-tmp-creds-delete` under both base forms (`http://127.0.0.1:<port>` and
  * `.../api/v2`), over HTTP or (given a key and certificate) HTTPS, checks request bodies the
  * way the API reference describes them (key names and JSON types), records every request,
  * and can be told to misbehave for the next matching request: answer with a status, headers
@@ -14,7 +15,10 @@ const http = require('node:http');
 const https = require('node:https');
 const crypto = require('node:crypto');
 
-const OPERATIONS = ['/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value'];
+const OPERATIONS = [
+  '/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value',
+  '/revoke-creds', '/validate-token', '/dynamic-secret-tmp-creds-delete',
+];
 const GATEWAY_PREFIX = '/api/v2';
 
 class AkeylessServer {
@@ -32,10 +36,12 @@ class AkeylessServer {
    * @param {Record<string,object|function>} [data.methods] access id -> the exact `/auth`
    *   fields its auth method accepts (e.g. `{'access-type': 'azure_ad', 'cloud-id': ...}`),
    *   or a function of the body saying whether it accepts it
+   * @param {boolean} [data.revocationIgnored] `/revoke-creds` answers `{}` but the token stays
+   *   valid (the API does not document whether it honours the token it is sent)
    */
   constructor({
     accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error', tls,
-    methods = {},
+    methods = {}, revocationIgnored = false,
   } = {}) {
     this.accessKeys = accessKeys;
     this.methods = methods;
@@ -48,6 +54,12 @@ class AkeylessServer {
     this.requests = [];
     /** Tokens issued by /auth, which the get operations accept. */
     this.tokens = new Set();
+    /** Tokens revoked with /revoke-creds, and every token issued (for the leak check). */
+    this.revokedTokens = new Set();
+    this.issuedTokens = new Set();
+    this.revocationIgnored = revocationIgnored;
+    /** Credentials deleted with /dynamic-secret-tmp-creds-delete: { name, id, host }. */
+    this.deletedCredentials = [];
     this.faults = [];
     const handler = (req, res) => this.handle(req, res);
     this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
@@ -85,7 +97,7 @@ class AkeylessServer {
    * whole values, their lines and their JSON leaves (see `forms`).
    */
   * sensitiveValues() {
-    yield* this.tokens;
+    yield* this.issuedTokens;
     // A wrapped dynamic reply's `error` is the producer's explanation, meant to be shown.
     const dynamicCredentials = Object.values(this.dynamicSecrets).map(({ error, ...credentials }) => credentials);
     const values = [
@@ -161,7 +173,31 @@ class AkeylessServer {
     if (!this.tokens.has(body.token)) return [401, { error: 'Unauthorized: the token is invalid or expired' }];
     if (operation === '/get-secret-value') return this.getSecretValue(body);
     if (operation === '/get-dynamic-secret-value') return this.getDynamicSecretValue(body);
+    if (operation === '/revoke-creds') return this.revokeCreds(body);
+    if (operation === '/validate-token') return [200, { is_valid: true, expiration: '2030-01-01 00:00:00 +0000 UTC', ttl: 3600 }];
+    if (operation === '/dynamic-secret-tmp-creds-delete') return this.deleteTmpCreds(body);
     return this.getRotatedSecretValue(body);
+  }
+
+  revokeCreds(body) {
+    const problem = typeProblem(body, { token: 'string', 'uid-token': 'string' });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!this.revocationIgnored) {
+      this.tokens.delete(body.token);
+      this.revokedTokens.add(body.token);
+    }
+    return [200, {}];
+  }
+
+  deleteTmpCreds(body) {
+    const problem = typeProblem(body, {
+      name: 'string', 'tmp-creds-id': 'string', host: 'string', 'revoke-all': 'boolean', 'soft-delete': 'boolean', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!body.name || !body['tmp-creds-id']) return [400, { error: 'InvalidParam', message: 'name and tmp-creds-id are required' }];
+    if (!(body.name in this.dynamicSecrets)) return [404, { error: `item not found: ${body.name}` }];
+    this.deletedCredentials.push({ name: body.name, id: body['tmp-creds-id'], host: body.host, revokeAll: body['revoke-all'] });
+    return [201, ''];
   }
 
   auth(body) {
@@ -191,6 +227,7 @@ class AkeylessServer {
     if (!accepted) return [401, { error: `Authentication failed for access id ${accessId}` }];
     const token = `t-${crypto.randomBytes(16).toString('hex')}`;
     this.tokens.add(token);
+    this.issuedTokens.add(token);
     return [200, {
       token,
       expiration: '2030-01-01 00:00:00 +0000 UTC',

@@ -113,14 +113,17 @@ function taskProblems(task, taskDir) {
     }
   }
 
-  const execution = task.execution ?? {};
-  for (const key of Object.keys(execution)) need(HANDLERS.has(key), `execution handler '${key}' is not a handler key`);
-  need(execution.Node20_1 && execution.Node24, 'execution needs both Node20_1 and Node24');
-  need(JSON.stringify(execution.Node20_1) === JSON.stringify(execution.Node24), 'Node20_1 and Node24 must run the same target');
-  for (const [handler, entry] of Object.entries(execution)) {
-    need(nonEmptyString(entry?.target), `execution.${handler} needs a target`);
-    if (taskDir && nonEmptyString(entry?.target)) {
-      need(fs.existsSync(path.join(taskDir, entry.target)), `execution.${handler}.target '${entry.target}' does not exist`);
+  // The main step, and the post-job step that takes back what it left (SPEC section 8).
+  for (const phase of ['execution', 'postjobexecution']) {
+    const execution = task[phase] ?? {};
+    for (const key of Object.keys(execution)) need(HANDLERS.has(key), `${phase} handler '${key}' is not a handler key`);
+    need(execution.Node20_1 && execution.Node24, `${phase} needs both Node20_1 and Node24`);
+    need(JSON.stringify(execution.Node20_1) === JSON.stringify(execution.Node24), `${phase}: Node20_1 and Node24 must run the same target`);
+    for (const [handler, entry] of Object.entries(execution)) {
+      need(nonEmptyString(entry?.target), `${phase}.${handler} needs a target`);
+      if (taskDir && nonEmptyString(entry?.target)) {
+        need(fs.existsSync(path.join(taskDir, entry.target)), `${phase}.${handler}.target '${entry.target}' does not exist`);
+      }
     }
   }
 
