@@ -73,16 +73,16 @@ pub async fn run<H: Host>(
         &format!("The reply for the dynamic secret '{name}'"),
         &reply,
     )?;
-    let minted_id = revoke.then(|| credentials_id(&reply)).flatten();
+    // A wrapped reply's `id` may sit beside `value` rather than in it.
+    let id_beside_value = credentials_id(reply.as_object());
     let credentials = dynamic_secret::normalise(reply).map_err(|error| {
         TaskError::Message(format!(
             "Akeyless could not produce the dynamic secret '{name}': {error}. No variable was \
              set."
         ))
     })?;
-    let minted_id = minted_id.or_else(|| revoke.then(|| credentials_id_in(&credentials)).flatten());
-    let revoked_at_end = match (revoke, minted_id) {
-        (true, Some(id)) => {
+    let revoked_at_end = match credentials_id(Some(&credentials)).or(id_beside_value) {
+        Some(id) if revoke => {
             cleanup.credentials = Some(MintedCredentials {
                 name: name.clone(),
                 id,
@@ -91,7 +91,7 @@ pub async fn run<H: Host>(
             cleanup.save(agent);
             " They are deleted when the job ends."
         }
-        (true, None) => {
+        None if revoke => {
             agent.warning(&format!(
                 "The reply for the dynamic secret '{name}' has no 'id', so these credentials \
                  cannot be deleted when the job ends (revokeAtJobEnd); they live until their \
@@ -99,7 +99,7 @@ pub async fn run<H: Host>(
             ));
             ""
         }
-        (false, _) => "",
+        _ => "",
     };
     json_output::publish(agent, OUTPUT, &credentials.into(), &field_list, cleanup)?;
     Ok(format!(
@@ -108,15 +108,10 @@ pub async fn run<H: Host>(
     ))
 }
 
-/// The `id` of the credentials a reply minted: at its top level, or inside the JSON of a
-/// wrapped reply's `value`.
-fn credentials_id(reply: &Value) -> Option<String> {
-    credentials_id_in(reply.as_object()?)
-}
-
-/// The `id` field of `fields` as text (a string as it is, a number written out).
-fn credentials_id_in(fields: &Map<String, Value>) -> Option<String> {
-    match fields.get("id")? {
+/// The `id` field of the credentials a reply minted, as text (a string as it is, a number
+/// written out): what `/dynamic-secret-tmp-creds-delete` takes as `tmp-creds-id`.
+fn credentials_id(fields: Option<&Map<String, Value>>) -> Option<String> {
+    match fields?.get("id")? {
         Value::String(id) if !id.trim().is_empty() => Some(id.clone()),
         Value::Number(id) => Some(id.to_string()),
         _ => None,

@@ -440,11 +440,9 @@ class StepResult {
         if (data) this.pipeline.maskedValues.add(data);
         break;
       case 'task.setvariable': {
-        const variable = properties.variable;
-        if (!variable) return this.commandFailed('task.setvariable needs a variable name');
-        const secret = isTrue(properties.issecret);
-        if (secret && data.includes('\n')) return this.commandFailed('Secrets cannot contain multiple lines');
-        if (secret && data) this.pipeline.maskedValues.add(data);
+        const accepted = this.acceptVariable(command);
+        if (!accepted) return undefined;
+        const { variable, secret } = accepted;
         const output = isTrue(properties.isoutput) || outputNames.has(variable.toLowerCase());
         const finalName = output ? `${this.name}.${variable}` : variable;
         this.variables[finalName] = { value: data, secret, output };
@@ -452,12 +450,8 @@ class StepResult {
         break;
       }
       case 'task.settaskvariable': {
-        const variable = properties.variable;
-        if (!variable) return this.commandFailed('task.settaskvariable needs a variable name');
-        const secret = isTrue(properties.issecret);
-        if (secret && data.includes('\n')) return this.commandFailed('Secrets cannot contain multiple lines');
-        if (secret && data) this.pipeline.maskedValues.add(data);
-        this.taskVariables[variable] = { value: data, secret };
+        const accepted = this.acceptVariable(command);
+        if (accepted) this.taskVariables[accepted.variable] = { value: data, secret: accepted.secret };
         break;
       }
       case 'task.logissue':
@@ -480,6 +474,26 @@ class StepResult {
         this.issues.push({ type: 'warning', message: `unknown logging command ${name}` });
     }
     return undefined;
+  }
+
+  /**
+   * The agent's checks of setvariable and settaskvariable: a name, and a secret on one line
+   * (registered with the masker). Returns `{ variable, secret }`, or null when the command
+   * failed.
+   */
+  acceptVariable({ name, properties, data }) {
+    const variable = properties.variable;
+    if (!variable) {
+      this.commandFailed(`${name} needs a variable name`);
+      return null;
+    }
+    const secret = isTrue(properties.issecret);
+    if (secret && data.includes('\n')) {
+      this.commandFailed('Secrets cannot contain multiple lines');
+      return null;
+    }
+    if (secret && data) this.pipeline.maskedValues.add(data);
+    return { variable, secret };
   }
 
   /** Throws when a secret appears anywhere but in the data of a secret-carrying command. */
