@@ -29,7 +29,8 @@ pub enum MethodChoice {
 }
 
 /// The `accessType` options, for messages.
-pub const CHOICES: &str = "auto, access_key, jwt, azure_ad, k8s, universal_identity or cert";
+pub const CHOICES: &str =
+    "auto, access_key, jwt, azure_ad, aws_iam, gcp, k8s, universal_identity or cert";
 
 /// The letters of derivable kinds, for messages.
 pub const KNOWN_LETTERS: &str =
@@ -60,6 +61,8 @@ impl AccessType {
             AccessType::AccessKey,
             AccessType::Jwt,
             AccessType::AzureAd,
+            AccessType::AwsIam,
+            AccessType::Gcp,
             AccessType::Kubernetes,
             AccessType::UniversalIdentity,
             AccessType::Certificate,
@@ -210,7 +213,14 @@ mod tests {
             AccessType::from_choice("cert"),
             Some(Explicit(AccessType::Certificate))
         );
-        assert_eq!(AccessType::from_choice("aws_iam"), None);
+        assert_eq!(
+            AccessType::from_choice("aws_iam"),
+            Some(Explicit(AccessType::AwsIam))
+        );
+        assert_eq!(
+            AccessType::from_choice("GCP"),
+            Some(Explicit(AccessType::Gcp))
+        );
         assert_eq!(AccessType::from_choice("password"), None);
     }
 }

@@ -14,6 +14,10 @@ pub enum Credential {
     Jwt(String),
     /// Base64 of an Azure AD access token for `https://management.azure.com/`.
     AzureAd { cloud_id: String },
+    /// Base64 of a signed (never sent) STS `GetCallerIdentity` request.
+    AwsIam { cloud_id: String },
+    /// Base64 of a Google-signed ID token for `audience`.
+    Gcp { cloud_id: String, audience: String },
     /// A Kubernetes service-account token (base64), checked by a gateway's K8s auth config.
     Kubernetes {
         config_name: String,
@@ -32,6 +36,8 @@ impl Credential {
             Credential::AccessKey(_) => AccessType::AccessKey,
             Credential::Jwt(_) => AccessType::Jwt,
             Credential::AzureAd { .. } => AccessType::AzureAd,
+            Credential::AwsIam { .. } => AccessType::AwsIam,
+            Credential::Gcp { .. } => AccessType::Gcp,
             Credential::Kubernetes { .. } => AccessType::Kubernetes,
             Credential::UniversalIdentity(_) => AccessType::UniversalIdentity,
             Credential::Certificate { .. } => AccessType::Certificate,
@@ -52,6 +58,8 @@ pub struct AuthRequest {
     jwt: Option<String>,
     #[serde(rename = "cloud-id", skip_serializing_if = "Option::is_none")]
     cloud_id: Option<String>,
+    #[serde(rename = "gcp-audience", skip_serializing_if = "Option::is_none")]
+    gcp_audience: Option<String>,
     #[serde(
         rename = "k8s-auth-config-name",
         skip_serializing_if = "Option::is_none"
@@ -82,7 +90,13 @@ impl AuthRequest {
         match credential {
             Credential::AccessKey(key) => request.access_key = Some(key),
             Credential::Jwt(jwt) => request.jwt = Some(jwt),
-            Credential::AzureAd { cloud_id } => request.cloud_id = Some(cloud_id),
+            Credential::AzureAd { cloud_id } | Credential::AwsIam { cloud_id } => {
+                request.cloud_id = Some(cloud_id);
+            }
+            Credential::Gcp { cloud_id, audience } => {
+                request.cloud_id = Some(cloud_id);
+                request.gcp_audience = Some(audience);
+            }
             Credential::Kubernetes {
                 config_name,
                 service_account_token,

@@ -27,6 +27,12 @@ pub enum Service {
     PipelineOidc,
     /// The Azure instance metadata service (managed identity tokens).
     AzureMetadata,
+    /// The endpoint that gives an ECS task or an EKS pod its AWS credentials.
+    AwsContainerCredentials,
+    /// The EC2 instance metadata service (an instance role's AWS credentials).
+    AwsInstanceMetadata,
+    /// The Google Cloud metadata server (a service account's identity token).
+    GcpMetadata,
 }
 
 impl fmt::Display for Service {
@@ -35,6 +41,9 @@ impl fmt::Display for Service {
             Service::Akeyless => "Akeyless",
             Service::PipelineOidc => "the Azure DevOps OIDC token endpoint",
             Service::AzureMetadata => "the Azure instance metadata service",
+            Service::AwsContainerCredentials => "the AWS container credentials endpoint",
+            Service::AwsInstanceMetadata => "the EC2 instance metadata service",
+            Service::GcpMetadata => "the Google Cloud metadata server",
         })
     }
 }

@@ -1,8 +1,12 @@
 //! Credentials the agent's machine can prove without a stored secret: the pipeline's own
-//! OIDC token, and an Azure managed identity's token. Each is fetched over HTTP with the same
-//! timeouts and retries as Akeyless requests.
+//! OIDC token, an Azure managed identity's token, an AWS identity (a signed STS request) and a
+//! Google Cloud identity token. Each is fetched over HTTP with the same retries as Akeyless
+//! requests; metadata services get short timeouts, so an agent elsewhere fails in seconds.
 
+pub mod aws;
+pub mod aws_signature;
 pub mod azure_metadata;
+pub mod gcp_metadata;
 pub mod pipeline_oidc;
 
 use serde_json::{Map, Value};

@@ -8,6 +8,8 @@
 //! - API key: `access-key`, or the Access Key stored in the connection;
 //! - JWT: `jwt`, or the pipeline's own OIDC token for the connection;
 //! - Azure AD: the machine's managed identity (`azureClientId` picks a user-assigned one);
+//! - AWS IAM: the machine's AWS credentials, signing an STS request (see `identity::aws`);
+//! - GCP: the machine's service account's ID token for `gcpAudience` (default `akeyless.io`);
 //! - Kubernetes: `k8sAuthConfigName`, the service-account token file, the gateway URL;
 //! - Universal Identity: `uidToken`;
 //! - certificate: `certificate` and `privateKey` (PEM text, or the path of a PEM file).
@@ -18,7 +20,7 @@ use crate::akeyless::access_type::{AccessType, MethodChoice, CHOICES};
 use crate::akeyless::auth::{AuthRequest, Credential};
 use crate::akeyless::{ApiError, Client};
 use crate::host::Host;
-use crate::identity::{azure_metadata, pipeline_oidc};
+use crate::identity::{aws, azure_metadata, gcp_metadata, pipeline_oidc};
 use crate::tasks::{self, optional_text_input, TaskError, CONNECTION_INPUT};
 
 /// The input's schema-valid name; pipelines write its alias `access-key`.
@@ -27,6 +29,9 @@ pub const ACCESS_KEY_ALIAS: &str = "access-key";
 pub const JWT_INPUT: &str = "jwt";
 const ACCESS_TYPE_INPUT: &str = "accessType";
 const AZURE_CLIENT_ID_INPUT: &str = "azureClientId";
+const GCP_AUDIENCE_INPUT: &str = "gcpAudience";
+/// The audience Akeyless's GCP auth methods expect unless configured otherwise.
+const DEFAULT_GCP_AUDIENCE: &str = "akeyless.io";
 const K8S_CONFIG_INPUT: &str = "k8sAuthConfigName";
 const K8S_TOKEN_PATH_INPUT: &str = "k8sServiceAccountTokenPath";
 const GATEWAY_URL_INPUT: &str = "gatewayUrl";
@@ -280,12 +285,31 @@ async fn credential_for<H: Host>(
                 "the client certificate from the 'certificate' and 'privateKey' inputs".into(),
             ))
         }
-        AccessType::AwsIam | AccessType::Gcp => Err(TaskError::Message(format!(
-            "{access_id} is {} auth method, which these tasks cannot use yet. Use an auth \
-             method of kind API key, JWT, Azure AD, Kubernetes, Universal Identity or \
-             certificate.",
-            with_article(method)
-        ))),
+        AccessType::AwsIam => {
+            let (cloud_id, source) = aws::cloud_id(agent).await.map_err(TaskError::Message)?;
+            Ok((
+                Credential::AwsIam { cloud_id },
+                format!("{source}, signing an STS GetCallerIdentity request"),
+            ))
+        }
+        AccessType::Gcp => {
+            let audience = optional_text_input(agent, GCP_AUDIENCE_INPUT)
+                .unwrap_or_else(|| DEFAULT_GCP_AUDIENCE.to_string());
+            let token = gcp_metadata::id_token(agent, &audience)
+                .await
+                .map_err(|error| {
+                    TaskError::Message(format!(
+                        "{error} GCP auth needs an agent on Google Cloud (Compute Engine, GKE) \
+                         whose service account the auth method binds."
+                    ))
+                })?;
+            let cloud_id = base64(token.as_bytes());
+            agent.register_secret(&cloud_id);
+            Ok((
+                Credential::Gcp { cloud_id, audience },
+                "the ID token of this machine's Google Cloud service account".into(),
+            ))
+        }
     }
 }
 
@@ -417,7 +441,11 @@ mod tests {
     }
 
     fn sent(host: &FakeHost) -> serde_json::Value {
-        serde_json::from_str(&host.requests()[0].body).unwrap()
+        sent_at(host, 0)
+    }
+
+    fn sent_at(host: &FakeHost, index: usize) -> serde_json::Value {
+        serde_json::from_str(&host.requests()[index].body).unwrap()
     }
 
     #[test]
@@ -428,19 +456,207 @@ mod tests {
         assert!(error.contains("Set the input 'accessType'"), "{error}");
     }
 
+    /// The JSON inside a base64 `cloud-id` of an AWS login, with its headers decoded.
+    fn aws_cloud_id(body: &serde_json::Value) -> (serde_json::Value, serde_json::Value) {
+        let decode = |text: &str| {
+            let bytes = base64_decode(text);
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        let document = decode(body["cloud-id"].as_str().unwrap());
+        let headers = decode(document["sts_request_headers"].as_str().unwrap());
+        (document, headers)
+    }
+
+    fn base64_decode(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut bits = 0u32;
+        let mut count = 0;
+        let mut out = Vec::new();
+        for byte in text.bytes().filter(|b| *b != b'=') {
+            bits = (bits << 6) | ALPHABET.iter().position(|a| *a == byte).unwrap() as u32;
+            count += 6;
+            if count >= 8 {
+                count -= 8;
+                out.push((bits >> count) as u8);
+            }
+        }
+        out
+    }
+
     #[test]
-    fn aws_and_gcp_methods_are_refused_by_name() {
-        for (access_id, kind) in [
-            ("p-abcdefghijw1", "an AWS IAM"),
-            ("p-abcdefghijg1", "a GCP"),
+    fn aws_credentials_from_the_environment_sign_an_sts_request_sent_as_cloud_id() {
+        let host = auth_with(
+            "p-abcdefghijw1",
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE01"),
+                ("AWS_SECRET_ACCESS_KEY", "env-secret-access-key-0123"),
+                ("AWS_SESSION_TOKEN", "env-session-token-4567"),
+            ],
+            Some(r#"{"token":"t-1"}"#),
+        );
+        let lines = run(&host);
+        let body = sent(&host);
+        assert_eq!(body["access-type"], "aws_iam");
+        let (document, headers) = aws_cloud_id(&body);
+        assert_eq!(document["sts_request_method"], "POST");
+        assert_eq!(
+            base64_decode(document["sts_request_url"].as_str().unwrap()),
+            b"https://sts.amazonaws.com/"
+        );
+        assert_eq!(
+            base64_decode(document["sts_request_body"].as_str().unwrap()),
+            b"Action=GetCallerIdentity&Version=2011-06-15"
+        );
+        assert_eq!(headers["Host"], serde_json::json!(["sts.amazonaws.com"]));
+        assert_eq!(
+            headers["X-Amz-Date"],
+            serde_json::json!(["20261126T000000Z"])
+        );
+        assert_eq!(headers["Content-Length"], serde_json::json!(["43"]));
+        assert_eq!(
+            headers["Content-Type"],
+            serde_json::json!(["application/x-www-form-urlencoded; charset=utf-8"])
+        );
+        assert_eq!(
+            headers["X-Amz-Security-Token"],
+            serde_json::json!(["env-session-token-4567"])
+        );
+        let authorization = headers["Authorization"][0].as_str().unwrap();
+        assert!(authorization.starts_with(
+            "AWS4-HMAC-SHA256 Credential=AKIAENVEXAMPLE01/20261126/us-east-1/sts/aws4_request, \
+             SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, \
+             Signature="
+        ));
+        for secret in [
+            "env-secret-access-key-0123",
+            "env-session-token-4567",
+            authorization,
         ] {
-            let error = error_of(&run(&auth_with(access_id, &[], None)));
-            assert!(
-                error.contains(&format!(
-                    "is {kind} auth method, which these tasks cannot use yet"
-                )),
-                "{error}"
+            let registered = format!("##vso[task.setsecret]{secret}");
+            assert!(lines.contains(&registered), "{secret}");
+        }
+        assert!(host.requests().len() == 1, "no metadata service was asked");
+    }
+
+    #[test]
+    fn aws_credentials_come_from_the_container_endpoint_with_its_authorization() {
+        let host = auth_with(
+            "p-abcdefghijw1",
+            &[
+                (
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "http://169.254.170.23/v1/credentials",
+                ),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-identity-token-77"),
+            ],
+            None,
+        );
+        host.answer(
+            200,
+            r#"{"AccessKeyId":"ASIACONTAINER01","SecretAccessKey":"container-secret-9","Token":"container-session-8","Expiration":"2030-01-01T00:00:00Z"}"#,
+        );
+        host.answer(200, r#"{"token":"t-1"}"#);
+        let lines = run(&host);
+        let request = &host.requests()[0];
+        assert_eq!(request.method, "GET");
+        assert_eq!(request.url, "http://169.254.170.23/v1/credentials");
+        assert!(request.headers.contains(&(
+            "authorization".to_string(),
+            "pod-identity-token-77".to_string()
+        )));
+        assert!(request.route.proxy.is_none());
+        let auth = serde_json::from_str::<serde_json::Value>(&host.requests()[1].body).unwrap();
+        let (_, headers) = aws_cloud_id(&auth);
+        assert!(headers["Authorization"][0]
+            .as_str()
+            .unwrap()
+            .contains("Credential=ASIACONTAINER01/"));
+        assert!(lines.contains(&"##vso[task.setsecret]container-secret-9".to_string()));
+        assert!(lines.contains(&"##vso[task.setsecret]pod-identity-token-77".to_string()));
+    }
+
+    #[test]
+    fn aws_credentials_come_from_imdsv2_with_a_session_token() {
+        let host = auth_with(
+            "p-abcdefghijw1",
+            &[(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                "http://127.0.0.1:9911/",
+            )],
+            None,
+        );
+        host.answer(200, "imds-session-token-55");
+        host.answer(200, "agent-role\n");
+        host.answer(
+            200,
+            r#"{"Code":"Success","AccessKeyId":"ASIAINSTANCE01","SecretAccessKey":"instance-secret-3","Token":"instance-session-2"}"#,
+        );
+        host.answer(200, r#"{"token":"t-1"}"#);
+        run(&host);
+        let requests = host.requests();
+        assert_eq!(requests[0].method, "PUT");
+        assert_eq!(requests[0].url, "http://127.0.0.1:9911/latest/api/token");
+        assert!(requests[0]
+            .headers
+            .iter()
+            .any(|(name, _)| name == "x-aws-ec2-metadata-token-ttl-seconds"));
+        assert_eq!(
+            requests[1].url,
+            "http://127.0.0.1:9911/latest/meta-data/iam/security-credentials/"
+        );
+        assert_eq!(
+            requests[2].url,
+            "http://127.0.0.1:9911/latest/meta-data/iam/security-credentials/agent-role"
+        );
+        assert!(requests[2].headers.contains(&(
+            "x-aws-ec2-metadata-token".to_string(),
+            "imds-session-token-55".to_string()
+        )));
+        assert!(requests[0].timeout_ms <= 2_000);
+        assert_eq!(sent_at(&host, 3)["access-type"], "aws_iam");
+    }
+
+    #[test]
+    fn without_aws_credentials_the_error_names_every_source_tried() {
+        let host = auth_with("p-abcdefghijw1", &[("AWS_ACCESS_KEY_ID", "AKIAONLY")], None);
+        for _ in 0..4 {
+            host.fail_transport("ECONNREFUSED", "connect ECONNREFUSED");
+        }
+        let error = error_of(&run(&host));
+        assert!(error.starts_with("No AWS credentials were found on this agent. Tried, in order: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; the container credentials endpoint is not configured (AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI); the EC2 instance metadata service at http://169.254.169.254 failed: Could not reach the EC2 instance metadata service at http://169.254.169.254/latest/api/token: the connection was refused"), "{error}");
+        assert!(host.now_ms() <= 4_000.0);
+    }
+
+    #[test]
+    fn gcp_sends_the_metadata_servers_id_token_with_its_audience() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJha2V5bGVzcy5pbyJ9.c2lnbmF0dXJl";
+        for (extra, audience) in [
+            (vec![("GCE_METADATA_HOST", "127.0.0.1:9912")], "akeyless.io"),
+            (
+                vec![
+                    ("GCE_METADATA_HOST", "127.0.0.1:9912"),
+                    ("INPUT_GCPAUDIENCE", "my-audience"),
+                ],
+                "my-audience",
+            ),
+        ] {
+            let host = auth_with("p-abcdefghijg1", &extra, None);
+            host.answer(200, token);
+            host.answer(200, r#"{"token":"t-1"}"#);
+            let lines = run(&host);
+            let request = &host.requests()[0];
+            assert_eq!(
+                request.url,
+                format!("http://127.0.0.1:9912/computeMetadata/v1/instance/service-accounts/default/identity?audience={audience}&format=full")
             );
+            assert!(request
+                .headers
+                .contains(&("metadata-flavor".to_string(), "Google".to_string())));
+            let body = sent_at(&host, 1);
+            assert_eq!(body["access-type"], "gcp");
+            assert_eq!(body["cloud-id"], base64(token.as_bytes()));
+            assert_eq!(body["gcp-audience"], audience);
+            assert!(lines.contains(&format!("##vso[task.setsecret]{token}")));
         }
     }
 
