@@ -311,6 +311,32 @@ function fileOperation(operation) {
   }
 }
 
+/** Node's key generation (OpenSSL and its CSPRNG) for each algorithm the core may ask for. */
+const KEY_ALGORITHMS = {
+  ed25519: ['ed25519', {}],
+  'ec-p256': ['ec', { namedCurve: 'P-256' }],
+  'rsa-2048': ['rsa', { modulusLength: 2048 }],
+  'rsa-4096': ['rsa', { modulusLength: 4096 }],
+};
+
+/** A new key pair as `{keyPair: {jwk, pkcs8, spki}}`, or `{error: code}`. */
+function generateKeyPair(algorithm) {
+  try {
+    const [type, options] = KEY_ALGORITHMS[algorithm] ?? [];
+    if (!type) return { error: 'EALGORITHM' };
+    const { privateKey, publicKey } = crypto().generateKeyPairSync(type, options);
+    return {
+      keyPair: {
+        jwk: privateKey.export({ format: 'jwk' }),
+        pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        spki: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      },
+    };
+  } catch (error) {
+    return { error: error.code || error.name || 'EUNKNOWN' };
+  }
+}
+
 /** The Rust core, once loaded. */
 let core = null;
 
@@ -367,6 +393,7 @@ function createHost(readEnv) {
     removeFile: (file) => fileOperation(() => fs().unlinkSync(file)),
     removeDirectory: (directory) => fileOperation(() => fs().rmdirSync(directory)),
     secureRandomHex: (count) => crypto().randomBytes(count).toString('hex'),
+    generateKeyPair: (algorithm) => JSON.stringify(generateKeyPair(algorithm)),
     http: exchange,
   };
 }

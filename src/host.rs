@@ -105,10 +105,39 @@ pub trait Host {
     fn remove_directory(&self, path: &str) -> Result<(), String>;
     /// `count` random bytes from a cryptographically secure source, as lower-case hex.
     fn secure_random_hex(&self, count: u32) -> String;
+    /// A new key pair of `algorithm` (`ed25519`, `ec-p256`, `rsa-2048` or `rsa-4096`) from the
+    /// host's vetted implementation, or Node's error code.
+    fn generate_key_pair(&self, algorithm: &str) -> Result<GeneratedKeyPair, String>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u64);
     /// Performs one HTTP exchange.
     async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// A key pair as the host made it: the private key as a JWK (public parts included), as
+/// PKCS#8 PEM, and the public key as base64 of its DER SubjectPublicKeyInfo.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GeneratedKeyPair {
+    pub jwk: serde_json::Map<String, serde_json::Value>,
+    pub pkcs8: String,
+    pub spki: String,
+}
+
+/// The host's answer to a key generation: `{"keyPair": ...}` or `{"error": code}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum KeyPairOutcome {
+    KeyPair(GeneratedKeyPair),
+    Error(String),
+}
+
+/// Decodes the host's answer to a key generation.
+pub fn decode_key_pair(json: &str) -> Result<GeneratedKeyPair, String> {
+    match serde_json::from_str::<KeyPairOutcome>(json) {
+        Ok(KeyPairOutcome::KeyPair(pair)) => Ok(pair),
+        Ok(KeyPairOutcome::Error(code)) => Err(code),
+        Err(_) => Err("EHOST".to_string()),
+    }
 }
 
 /// The host's answer to an exchange, as it crosses the wasm boundary.
@@ -158,7 +187,10 @@ mod wasm {
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen_futures::JsFuture;
 
-    use super::{decode_file, Host, HttpOutcome, HttpRequest, HttpResponse, TransportError};
+    use super::{
+        decode_file, decode_key_pair, GeneratedKeyPair, Host, HttpOutcome, HttpRequest,
+        HttpResponse, TransportError,
+    };
 
     #[wasm_bindgen]
     extern "C" {
@@ -209,6 +241,10 @@ mod wasm {
 
         #[wasm_bindgen(method, js_name = secureRandomHex)]
         fn random_hex(this: &JsHost, count: u32) -> String;
+
+        /// Returns `{"keyPair": {jwk, pkcs8, spki}}` or `{"error": code}` as JSON.
+        #[wasm_bindgen(method, js_name = generateKeyPair)]
+        fn key_pair(this: &JsHost, algorithm: &str) -> String;
     }
 
     /// An error code as a result.
@@ -263,6 +299,10 @@ mod wasm {
 
         fn secure_random_hex(&self, count: u32) -> String {
             self.random_hex(count)
+        }
+
+        fn generate_key_pair(&self, algorithm: &str) -> Result<GeneratedKeyPair, String> {
+            decode_key_pair(&self.key_pair(algorithm))
         }
 
         async fn sleep(&self, ms: u64) {
@@ -353,7 +393,7 @@ pub mod fake {
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
-    use super::{Host, HttpRequest, HttpResponse, TransportError};
+    use super::{GeneratedKeyPair, Host, HttpRequest, HttpResponse, TransportError};
 
     pub struct FakeHost {
         env: HashMap<String, String>,
@@ -571,6 +611,31 @@ pub mod fake {
                 self.random_calls.get(),
                 width = count as usize * 2
             )
+        }
+
+        /// Fixed published keys: RFC 8037's Ed25519 example and RFC 7515's P-256 example (the
+        /// PKCS#8 and SPKI fields are placeholders; native tests check only what the core
+        /// derives from the JWK). Other algorithms fail as the host would on a bad name.
+        fn generate_key_pair(&self, algorithm: &str) -> Result<GeneratedKeyPair, String> {
+            let jwk = match algorithm {
+                "ed25519" => serde_json::json!({
+                    "kty": "OKP", "crv": "Ed25519",
+                    "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+                    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+                }),
+                "ec-p256" => serde_json::json!({
+                    "kty": "EC", "crv": "P-256",
+                    "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                    "y": "x_FEzRjx3wv6Q27ryHzUQm0ZalGUjlbrL6Rk3nwNHSg",
+                    "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"
+                }),
+                _ => return Err("ERR_INVALID_ARG_VALUE".to_string()),
+            };
+            Ok(GeneratedKeyPair {
+                jwk: jwk.as_object().cloned().unwrap_or_default(),
+                pkcs8: format!("-----BEGIN PRIVATE KEY-----\nfake-{algorithm}-pkcs8\n-----END PRIVATE KEY-----\n"),
+                spki: "ZmFrZS1zcGtp".to_string(),
+            })
         }
 
         async fn sleep(&self, ms: u64) {

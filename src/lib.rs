@@ -10,6 +10,7 @@ pub mod akeyless;
 pub mod grammar;
 pub mod host;
 pub mod identity;
+pub mod keys;
 pub mod network;
 pub mod tasks;
 

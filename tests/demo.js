@@ -1,18 +1,22 @@
 'use strict';
 /**
- * `npm start`: runs the four SPEC pipelines, and a job that leaves nothing behind (a token
- * revoked, dynamic credentials deleted and a secret file removed by the post-job steps),
- * through the agent emulator, and prints the log as the agent would show it (secrets
- * masked), ending with what each step produced.
+ * `npm start`: runs the four SPEC pipelines, a job that leaves nothing behind (a token
+ * revoked, dynamic credentials deleted and a secret file removed by the post-job steps), and
+ * a job that issues an SSH and an X.509 certificate for keys made on the agent, through the
+ * agent emulator, and prints the log as the agent would show it (secrets masked), ending
+ * with what each step produced.
  *
  * With no configuration it starts the bundled Akeyless-compatible server on loopback with
  * sample secrets. With `AKEYLESS_URL`, `AKEYLESS_ACCESS_ID` and `AKEYLESS_ACCESS_KEY` set it
  * runs the same steps against that Akeyless endpoint instead (the SPEC's paths must exist
- * there); example 2 also needs `AKEYLESS_JWT_ACCESS_ID` and `AKEYLESS_JWT`, and is skipped
- * without them. Exits 1 if any step failed.
+ * there); example 2 also needs `AKEYLESS_JWT_ACCESS_ID` and `AKEYLESS_JWT`, and the
+ * certificates job `AKEYLESS_SSH_ISSUER` and `AKEYLESS_PKI_ISSUER`; each is skipped without
+ * them. The bundled server's issuers sign with real CAs made by ssh-keygen and openssl.
+ * Exits 1 if any step failed.
  */
 
 const { AkeylessServer } = require('./support/akeyless-server');
+const { CertificateAuthorities } = require('./support/certificate-authority');
 const { Pipeline } = require('./support/agent');
 const { EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4 } = require('./support/spec-examples');
 
@@ -50,12 +54,29 @@ const JOB_END = [
     inputs: { ...EXAMPLE_1[1].inputs, secretsPaths: 'file:api_key_file=/ai/agent/api-key,model_id=/ai/agent/model-id' },
   },
 ];
+/** SPEC section 9: an SSH certificate and an X.509 client certificate, keys made on the agent. */
+const CERTIFICATES = (where) => [
+  AUTH_STEP,
+  {
+    task: 'akeyless-get-ssh-certificate@0',
+    name: 'SshCertificate',
+    inputs: { connectedServiceName: 'mge_prod', token: '$(AkeylessAuth.akeylessToken)', certIssuerName: where.sshIssuer, certUsername: 'deploy', ttl: '600' },
+  },
+  {
+    task: 'akeyless-get-pki-certificate@0',
+    name: 'ClientCertificate',
+    inputs: {
+      connectedServiceName: 'mge_prod', token: '$(AkeylessAuth.akeylessToken)', certIssuerName: where.pkiIssuer, commonName: 'deploy-agent', extendedKeyUsage: 'clientauth', ttl: '3600',
+    },
+  },
+];
 const RUNS = [
   { title: 'SPEC example 1: API key + static secrets', steps: EXAMPLE_1 },
   { title: 'SPEC example 2: JWT', steps: EXAMPLE_2, needsJwt: true },
   { title: 'SPEC example 3: dynamic secret', steps: [AUTH_STEP, ...EXAMPLE_3] },
   { title: 'SPEC example 4: rotated secret', steps: [AUTH_STEP, ...EXAMPLE_4] },
   { title: 'Nothing outlives the job: post-job steps revoke, delete and remove', steps: JOB_END },
+  { title: 'Short-lived certificates: SSH and X.509, keys made on the agent', steps: CERTIFICATES, needsIssuers: true },
 ];
 
 /** Where to run: a real endpoint from the environment, or the bundled server. */
@@ -72,19 +93,33 @@ async function target() {
       accessKey: env.AKEYLESS_ACCESS_KEY,
       jwtAccessId: env.AKEYLESS_JWT_ACCESS_ID,
       jwt: env.AKEYLESS_JWT,
+      sshIssuer: env.AKEYLESS_SSH_ISSUER,
+      pkiIssuer: env.AKEYLESS_PKI_ISSUER,
       stop: async () => {},
     };
   }
+  const authorities = new CertificateAuthorities();
   const server = await new AkeylessServer({
     accessKeys: { [SAMPLE.accessId]: SAMPLE.accessKey },
     jwts: { [SAMPLE.jwtAccessId]: [SAMPLE.jwt] },
+    certificates: { authorities, sshIssuers: ['/ssh/deploy-issuer'], pkiIssuers: ['/pki/client-issuer'] },
     ...SAMPLE_DATA,
   }).start();
   console.log(`Running against the bundled Akeyless-compatible server at ${server.url}.\n`);
-  return { ...SAMPLE, url: server.url, stop: () => server.stop() };
+  return {
+    ...SAMPLE,
+    url: server.url,
+    sshIssuer: '/ssh/deploy-issuer',
+    pkiIssuer: '/pki/client-issuer',
+    stop: async () => {
+      await server.stop();
+      authorities.remove();
+    },
+  };
 }
 
-async function runPipeline({ title, steps }, where) {
+async function runPipeline({ title, steps: stepsOf }, where) {
+  const steps = typeof stepsOf === 'function' ? stepsOf(where) : stepsOf;
   console.log(`=== ${title} ===`);
   const pipeline = new Pipeline({
     secretVariables: { AKEYLESS_ACCESS_KEY: where.accessKey, ENTRA_JWT: where.jwt ?? '' },
@@ -115,6 +150,10 @@ async function main() {
     for (const run of RUNS) {
       if (run.needsJwt && !(where.jwt && where.jwtAccessId)) {
         console.log(`=== ${run.title} === skipped: set AKEYLESS_JWT_ACCESS_ID and AKEYLESS_JWT to run it.\n`);
+        continue;
+      }
+      if (run.needsIssuers && !(where.sshIssuer && where.pkiIssuer)) {
+        console.log(`=== ${run.title} === skipped: set AKEYLESS_SSH_ISSUER and AKEYLESS_PKI_ISSUER to run it.\n`);
         continue;
       }
       if (!await runPipeline(run, where)) failed += 1;

@@ -21,7 +21,7 @@ function runDemo(env) {
 describe('demo', () => {
   it('runs the four SPEC examples and a job with post-job clean-up against the bundled server, masked, and exits 0', async () => {
     const { stdout } = await runDemo({});
-    for (const step of ['AkeylessAuth', 'Fetch', 'DbDynamicSecret', 'DbRotatedSecret', 'Post-job: AkeylessAuth']) {
+    for (const step of ['AkeylessAuth', 'Fetch', 'DbDynamicSecret', 'DbRotatedSecret', 'Post-job: AkeylessAuth', 'SshCertificate', 'ClientCertificate']) {
       assert.match(stdout, new RegExp(`##\\[section\\]Finishing: ${step}: Succeeded`));
     }
     assert.match(stdout, /Cleaned up: deleted 1 file\(s\) and their directory /);
@@ -51,6 +51,7 @@ describe('demo', () => {
       });
       assert.match(stdout, new RegExp(`Running against ${elsewhere.gatewayUrl.replace(/[.]/g, '\\.')}\\.`));
       assert.match(stdout, /SPEC example 2: JWT === skipped/);
+      assert.match(stdout, /Short-lived certificates: SSH and X\.509, keys made on the agent === skipped/);
       // Example 1, and the job that leaves nothing behind.
       assert.equal(elsewhere.requestsTo('/get-secret-value').length, 2);
       assert.equal(elsewhere.requestsTo('/auth').length, 4);

@@ -17,6 +17,8 @@ const TASK_NAMES = [
   'akeyless-get-secrets-value-task',
   'akeyless-get-dynamic-secret-value-task',
   'akeyless-get-rotated-secret-value-task',
+  'akeyless-get-ssh-certificate',
+  'akeyless-get-pki-certificate',
 ];
 
 function readJson(file) {
@@ -109,7 +111,7 @@ describe('metadata: the rules catch broken copies', () => {
 });
 
 describe('metadata: the manifest', () => {
-  it('meets tfx rules, with the service connection type and the four tasks', () => {
+  it('meets tfx rules, with the service connection type and the six tasks', () => {
     const manifest = stampedManifestJson();
     assert.deepEqual(manifestProblems(manifest, ROOT), []);
     const endpoint = manifest.contributions.find((c) => c.type === 'ms.vss-endpoint.service-endpoint-type');

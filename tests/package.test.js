@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The .vsix: `npm run package`'s packing step on the built wasm, unzipped, holds exactly the
- * four task folders with only what they need, and all four SPEC examples run from the
+ * six task folders with only what they need, and all four SPEC examples run from the
  * extracted folders alone (with the packed manifest's service connection type).
  */
 
@@ -20,8 +20,10 @@ const { extensionVersion, packageExtension } = require('../js-host/package');
 const TASK_NAMES = [
   'akeyless-auth',
   'akeyless-get-dynamic-secret-value-task',
+  'akeyless-get-pki-certificate',
   'akeyless-get-rotated-secret-value-task',
   'akeyless-get-secrets-value-task',
+  'akeyless-get-ssh-certificate',
 ];
 const TASK_FILES = ['host.js', 'icon.png', 'index.js', 'pkg/', 'pkg/akeyless_tasks.js', 'pkg/akeyless_tasks_bg.wasm', 'post.js', 'task.json'];
 
@@ -86,7 +88,7 @@ describe('the .vsix', () => {
     assert.equal(path.basename(vsix), `akeyless-tasks.akeyless-secrets-${extensionVersion()}.vsix`);
   });
 
-  it('holds exactly the four tasks, each with only what it needs to run', () => {
+  it('holds exactly the six tasks, each with only what it needs to run', () => {
     const taskFolders = entries.filter((e) => /^tasks\/[^/]+\/$/.test(e)).map((e) => e.split('/')[1]).sort();
     assert.deepEqual(taskFolders, TASK_NAMES);
     for (const name of TASK_NAMES) {

@@ -7,6 +7,7 @@
 pub mod access_type;
 pub mod auth;
 pub mod base_url;
+pub mod certificates;
 pub mod client;
 pub mod dynamic_secret;
 pub mod error;

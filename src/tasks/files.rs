@@ -17,7 +17,10 @@ use crate::tasks::TaskError;
 /// The agent's temp directory, emptied by the agent at the start and end of every job.
 const TEMP_DIRECTORY: &str = "AGENT_TEMPDIRECTORY";
 const DIRECTORY_MODE: u32 = 0o700;
-const FILE_MODE: u32 = 0o600;
+/// Files holding a secret: readable by the agent's account alone.
+pub const FILE_MODE: u32 = 0o600;
+/// Files anyone may read: public keys and certificates, as `ssh-keygen` writes them.
+pub const PUBLIC_FILE_MODE: u32 = 0o644;
 /// Random bytes in the directory's name.
 const NAME_RANDOM_BYTES: u32 = 16;
 
@@ -28,13 +31,26 @@ pub struct SecretFiles {
 }
 
 impl SecretFiles {
-    /// Writes `contents` to a new file for `variable`; returns its path.
+    /// Writes `contents` to a new file (mode 0600) for the `file:` entry `variable`; returns
+    /// its path.
     pub fn write<H: Host>(
         &mut self,
         agent: &Agent<'_, H>,
         cleanup: &mut Cleanup,
         variable: &str,
         contents: &str,
+    ) -> Result<String, TaskError> {
+        self.write_file(agent, cleanup, variable, contents, FILE_MODE)
+    }
+
+    /// Writes `contents` to a new file `name` with `mode` in the directory; returns its path.
+    pub fn write_file<H: Host>(
+        &mut self,
+        agent: &Agent<'_, H>,
+        cleanup: &mut Cleanup,
+        name: &str,
+        contents: &str,
+        mode: u32,
     ) -> Result<String, TaskError> {
         let directory = match &self.directory {
             Some(directory) => directory.clone(),
@@ -44,19 +60,24 @@ impl SecretFiles {
                 directory
             }
         };
-        let path = join(&directory, variable);
+        let path = join(&directory, name);
         cleanup.files.push(path.clone());
         cleanup.save(agent);
         agent
             .host()
-            .write_new_file(&path, contents, FILE_MODE)
+            .write_new_file(&path, contents, mode)
             .map_err(|code| {
                 TaskError::Message(format!(
-                    "The file for '{variable}' could not be written to {path} ({code}). No \
+                    "The file for '{name}' could not be written to {path} ({code}). No \
                      variable was set."
                 ))
             })?;
         Ok(path)
+    }
+
+    /// The directory the files went into, once one was written.
+    pub fn directory(&self) -> Option<&str> {
+        self.directory.as_deref()
     }
 }
 

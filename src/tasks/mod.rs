@@ -6,6 +6,7 @@
 //! succeeds.
 
 pub mod auth;
+pub mod certificate_inputs;
 pub mod cleanup;
 pub mod delivery;
 pub mod fields;
@@ -15,6 +16,8 @@ pub mod get_rotated;
 pub mod get_secrets;
 pub mod json_output;
 pub mod login;
+pub mod pki_certificate;
+pub mod ssh_certificate;
 
 use std::fmt;
 
@@ -211,6 +214,8 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
         get_secrets::TASK_NAME => get_secrets::run(&agent, &mut cleanup).await,
         get_dynamic::TASK_NAME => get_dynamic::run(&agent, &mut cleanup).await,
         get_rotated::TASK_NAME => get_rotated::run(&agent, &mut cleanup).await,
+        ssh_certificate::TASK_NAME => ssh_certificate::run(&agent, &mut cleanup).await,
+        pki_certificate::TASK_NAME => pki_certificate::run(&agent, &mut cleanup).await,
         other => Err(unknown_task(other)),
     };
     match outcome {
@@ -219,17 +224,20 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
     }
 }
 
+/// Every task of the extension.
+const TASK_NAMES: [&str; 6] = [
+    auth::TASK_NAME,
+    get_secrets::TASK_NAME,
+    get_dynamic::TASK_NAME,
+    get_rotated::TASK_NAME,
+    ssh_certificate::TASK_NAME,
+    pki_certificate::TASK_NAME,
+];
+
 /// Runs the post-job step of the task called `task_name` and ends it, always as succeeded.
 pub async fn run_post_job<H: Host>(task_name: &str, host: &H) {
     let agent = Agent::new(host);
-    if ![
-        auth::TASK_NAME,
-        get_secrets::TASK_NAME,
-        get_dynamic::TASK_NAME,
-        get_rotated::TASK_NAME,
-    ]
-    .contains(&task_name)
-    {
+    if !TASK_NAMES.contains(&task_name) {
         agent.fail(&unknown_task(task_name).to_string());
         return;
     }

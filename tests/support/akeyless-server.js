@@ -18,7 +18,10 @@ const crypto = require('node:crypto');
 const OPERATIONS = [
   '/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value',
   '/revoke-creds', '/validate-token', '/dynamic-secret-tmp-creds-delete',
+  '/get-ssh-certificate', '/get-pki-certificate',
 ];
+/** The extended key usages the PKI issuer takes, as OpenSSL names them. */
+const KEY_USAGES = { serverauth: 'serverAuth', clientauth: 'clientAuth', codesigning: 'codeSigning' };
 const GATEWAY_PREFIX = '/api/v2';
 
 class AkeylessServer {
@@ -38,11 +41,17 @@ class AkeylessServer {
    *   or a function of the body saying whether it accepts it
    * @param {boolean} [data.revocationIgnored] `/revoke-creds` answers `{}` but the token stays
    *   valid (the API does not document whether it honours the token it is sent)
+   * @param {object} [data.certificates] `{ authorities, sshIssuers, pkiIssuers }`: real
+   *   certificate authorities (support/certificate-authority.js) and the names of the SSH and
+   *   PKI certificate issuers that sign with them
    */
   constructor({
     accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error', tls,
-    methods = {}, revocationIgnored = false,
+    methods = {}, revocationIgnored = false, certificates,
   } = {}) {
+    this.certificates = certificates;
+    /** Certificates issued: { kind, issuer, request body }. */
+    this.issued = [];
     this.accessKeys = accessKeys;
     this.methods = methods;
     this.missingSecrets = missingSecrets;
@@ -176,7 +185,49 @@ class AkeylessServer {
     if (operation === '/revoke-creds') return this.revokeCreds(body);
     if (operation === '/validate-token') return [200, { is_valid: true, expiration: '2030-01-01 00:00:00 +0000 UTC', ttl: 3600 }];
     if (operation === '/dynamic-secret-tmp-creds-delete') return this.deleteTmpCreds(body);
+    if (operation === '/get-ssh-certificate') return this.getSshCertificate(body);
+    if (operation === '/get-pki-certificate') return this.getPkiCertificate(body);
     return this.getRotatedSecretValue(body);
+  }
+
+  getSshCertificate(body) {
+    const problem = typeProblem(body, {
+      'cert-issuer-name': 'string', 'cert-username': 'string', 'public-key-data': 'string', ttl: 'integer', 'legacy-signing-alg-name': 'boolean', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!this.certificates?.sshIssuers.includes(body['cert-issuer-name'])) return [404, { error: `issuer not found: ${body['cert-issuer-name']}` }];
+    try {
+      const data = this.certificates.authorities.signSsh(body['public-key-data'], body['cert-username'], body.ttl ?? 3600);
+      this.issued.push({ kind: 'ssh', body });
+      return [200, { data, path: `/ssh-certs/${crypto.randomBytes(4).toString('hex')}` }];
+    } catch {
+      return [400, { error: 'failed to sign the public key: invalid public-key-data' }];
+    }
+  }
+
+  getPkiCertificate(body) {
+    const problem = typeProblem(body, {
+      'cert-issuer-name': 'string', 'key-data-base64': 'string', 'csr-data-base64': 'string', 'common-name': 'string',
+      'alt-names': 'string', 'uri-sans': 'string', ttl: 'string', 'extended-key-usage': 'string', token: 'string',
+    });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    if (!this.certificates?.pkiIssuers.includes(body['cert-issuer-name'])) return [404, { error: `issuer not found: ${body['cert-issuer-name']}` }];
+    const list = (key) => (body[key] ? body[key].split(',').filter(Boolean) : []);
+    try {
+      const data = this.certificates.authorities.issueX509({
+        spkiDer: body['key-data-base64'] && Buffer.from(body['key-data-base64'], 'base64'),
+        csrDer: body['csr-data-base64'] && Buffer.from(body['csr-data-base64'], 'base64'),
+        commonName: body['common-name'],
+        names: list('alt-names'),
+        uris: list('uri-sans'),
+        usages: list('extended-key-usage').map((usage) => KEY_USAGES[usage]),
+        ttl: body.ttl === undefined ? undefined : Number(body.ttl),
+      });
+      this.issued.push({ kind: 'pki', body });
+      return [200, { data, parent_cert: this.certificates.authorities.x509CaPem, cert_display_id: crypto.randomBytes(4).toString('hex') }];
+    } catch {
+      return [400, { error: 'failed to issue the certificate: invalid key or CSR' }];
+    }
   }
 
   revokeCreds(body) {
