@@ -12,6 +12,8 @@
 //!
 //! An entry written `file:VARIABLE=TARGET` delivers its value as a file whose path the
 //! variable holds; `file:` cannot begin a variable name, so no existing entry changes meaning.
+//! In `secretsPaths`, `PREFIX*=/folder/*` and `PREFIX*=/folder/**` name whole folders (see
+//! [`FolderEntry`]); `*` cannot be part of a variable name either.
 //!
 //! Errors name the entry by its position among the non-blank entries. They quote its text
 //! only in lists whose entries are variable names and paths; an `args` entry may carry a
@@ -96,12 +98,57 @@ impl Assignment {
     }
 }
 
-/// A parsed `secretsPaths`: the entries in order and the distinct paths to fetch.
+/// A parsed `secretsPaths`: the entries in order, the distinct paths to fetch, and the folder
+/// entries to expand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretPaths {
     pub entries: Vec<Assignment>,
     /// Each path once, in the order first named.
     pub unique_paths: Vec<String>,
+    pub folders: Vec<FolderEntry>,
+}
+
+/// A `PREFIX*=/folder/*` (or `/**`) entry: every static secret in a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    /// The entry's position among the non-blank entries.
+    pub position: usize,
+    /// Put before each item's mapped name; may be empty.
+    pub prefix: String,
+    /// The folder, without a trailing `/` (the root is `/`).
+    pub folder: String,
+    /// `/**`: every item below the folder; `/*`: only those directly in it.
+    pub recursive: bool,
+    pub to_file: bool,
+}
+
+impl FolderEntry {
+    /// The entry's target as written: `/folder/*` or `/folder/**`.
+    pub fn pattern(&self) -> String {
+        let stars = if self.recursive { "**" } else { "*" };
+        format!("{}/{stars}", self.folder.trim_end_matches('/'))
+    }
+
+    /// The variable an item of this folder becomes: the prefix, then the item's path below the
+    /// folder with `/` and every character other than a letter, digit, `_` or `.` made `_`.
+    pub fn variable_for(&self, item_path: &str) -> String {
+        let folder = self.folder.trim_end_matches('/');
+        let relative = item_path
+            .strip_prefix(folder)
+            .unwrap_or(item_path)
+            .trim_start_matches('/');
+        let mapped: String = relative
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{}{mapped}", self.prefix)
+    }
 }
 
 /// A list entry that cannot be used.
@@ -132,8 +179,15 @@ impl std::error::Error for GrammarError {}
 
 /// Parses `secretsPaths`. An empty list is an error: the task would have nothing to do.
 pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
-    let entries = parse_assignments(list, SECRETS_PATHS_FORM)?;
-    if entries.is_empty() {
+    let (folder_raws, plain_raws): (Vec<RawEntry<'_>>, Vec<RawEntry<'_>>) = entries(list)
+        .into_iter()
+        .partition(|raw| is_folder_entry(raw.text));
+    let entries = parse_raw_assignments(&plain_raws, SECRETS_PATHS_FORM)?;
+    let folders = folder_raws
+        .iter()
+        .map(|raw| parse_folder_entry(*raw))
+        .collect::<Result<Vec<_>, _>>()?;
+    if entries.is_empty() && folders.is_empty() {
         return Err(GrammarError {
             position: 1,
             entry: String::new(),
@@ -141,24 +195,104 @@ pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
             form: SECRETS_PATHS_FORM,
         });
     }
-    let mut paths_seen = HashSet::new();
-    let unique_paths = entries
-        .iter()
-        .filter(|entry| paths_seen.insert(entry.target.as_str()))
-        .map(|entry| entry.target.clone())
-        .collect();
+    let unique_paths = unique_targets(&entries);
     Ok(SecretPaths {
         entries,
         unique_paths,
+        folders,
+    })
+}
+
+/// Each entry's target once, in the order first named: one path under two names is fetched
+/// once.
+pub fn unique_targets(entries: &[Assignment]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    entries
+        .iter()
+        .filter(|entry| seen.insert(entry.target.as_str()))
+        .map(|entry| entry.target.clone())
+        .collect()
+}
+
+/// Whether an entry is a folder entry: its variable part ends with `*`, or its target with
+/// `/*` or `/**` (a mismatch is then reported by `parse_folder_entry`).
+fn is_folder_entry(text: &str) -> bool {
+    let Some((variable, target)) = text.split_once('=') else {
+        return false;
+    };
+    variable.trim().ends_with('*') || target.trim().ends_with("/*")
+}
+
+/// Parses `PREFIX*=/folder/*` or `PREFIX*=/folder/**` (with `file:` allowed before `PREFIX`).
+fn parse_folder_entry(raw: RawEntry<'_>) -> Result<FolderEntry, GrammarError> {
+    let form = SECRETS_PATHS_FORM;
+    let fail = |problem: &str| {
+        error_at(
+            raw,
+            form,
+            format!("{problem}; a folder entry is PREFIX*=/folder/* (the items in it) or PREFIX*=/folder/** (every item below it)"),
+        )
+    };
+    let (variable, target) = raw.text.split_once('=').unwrap_or((raw.text, ""));
+    let (variable, target) = (variable.trim(), target.trim());
+    let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
+        Some(rest) => (rest.trim(), true),
+        None => (variable, false),
+    };
+    let Some(prefix) = variable.strip_suffix('*') else {
+        return Err(fail(
+            "names a folder but its variable part does not end with '*'",
+        ));
+    };
+    let (folder, recursive) = if let Some(folder) = target.strip_suffix("/**") {
+        (folder, true)
+    } else if let Some(folder) = target.strip_suffix("/*") {
+        (folder, false)
+    } else {
+        return Err(fail(
+            "has a '*' prefix but its path does not end with /* or /**",
+        ));
+    };
+    if folder.contains('*') || prefix.contains('*') {
+        return Err(fail("has a '*' elsewhere than at the end"));
+    }
+    if let Some(bad) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+    {
+        return Err(error_at(
+            raw,
+            form,
+            format!("has the character '{bad}' in its prefix; use letters, digits, '_' and '.'"),
+        ));
+    }
+    Ok(FolderEntry {
+        position: raw.position,
+        prefix: prefix.to_string(),
+        folder: if folder.is_empty() {
+            "/".to_string()
+        } else {
+            folder.to_string()
+        },
+        recursive,
+        to_file,
     })
 }
 
 /// Parses a list of `VARIABLE=TARGET` entries written in `form`.
 pub fn parse_assignments(list: &str, form: EntryForm) -> Result<Vec<Assignment>, GrammarError> {
+    parse_raw_assignments(&entries(list), form)
+}
+
+/// Parses `VARIABLE=TARGET` entries written in `form`.
+fn parse_raw_assignments(
+    raws: &[RawEntry<'_>],
+    form: EntryForm,
+) -> Result<Vec<Assignment>, GrammarError> {
     let mut assignments: Vec<Assignment> = Vec::new();
     // Variable key -> the position and name that set it (lists can hold thousands of entries).
     let mut first_set: HashMap<String, (usize, &str)> = HashMap::new();
-    for raw in entries(list) {
+    for &raw in raws {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
             Some(rest) => (rest.trim(), true),
@@ -234,7 +368,7 @@ fn error_at(raw: RawEntry<'_>, form: EntryForm, problem: String) -> GrammarError
 }
 
 /// Why `name` is not a usable pipeline variable name, if it is not.
-fn variable_name_problem(name: &str) -> Option<String> {
+pub fn variable_name_problem(name: &str) -> Option<String> {
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
@@ -459,6 +593,60 @@ mod tests {
             .contains("no variable name after 'file:'"));
         assert!(error("file:a-b=/x").problem.contains("'-'"));
         assert!(error("file:a=/x,a=/y").problem.contains("again"));
+    }
+
+    fn folders(list: &str) -> Vec<FolderEntry> {
+        parse_secret_paths(list).unwrap().folders
+    }
+
+    #[test]
+    fn a_folder_entry_names_a_prefix_and_a_folder_with_one_or_two_stars() {
+        let parsed =
+            parse_secret_paths("db_*=/prod/db/**, *=/prod/app/*, file:k*=/keys/*, x=/plain")
+                .unwrap();
+        assert_eq!(parsed.entries.len(), 1);
+        assert_eq!(parsed.unique_paths, vec!["/plain"]);
+        let [db, app, keys] = parsed.folders.as_slice() else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                db.prefix.as_str(),
+                db.folder.as_str(),
+                db.recursive,
+                db.to_file
+            ),
+            ("db_", "/prod/db", true, false)
+        );
+        assert_eq!(
+            (app.prefix.as_str(), app.folder.as_str(), app.recursive),
+            ("", "/prod/app", false)
+        );
+        assert!(keys.to_file);
+        assert_eq!(db.position, 1);
+        assert_eq!(db.pattern(), "/prod/db/**");
+    }
+
+    #[test]
+    fn an_item_maps_to_the_prefix_and_its_path_below_the_folder() {
+        let [db] = folders("db_*=/prod/db/**").try_into().unwrap();
+        assert_eq!(db.variable_for("/prod/db/pg/password"), "db_pg_password");
+        assert_eq!(db.variable_for("/prod/db/my key-é.v2"), "db_my_key__.v2");
+        let [root] = folders("*=/*").try_into().unwrap();
+        assert_eq!(root.folder, "/");
+        assert_eq!(root.variable_for("/top"), "top");
+    }
+
+    #[test]
+    fn a_folder_entry_must_have_its_star_on_both_sides() {
+        assert!(error("a=/prod/*").problem.contains("does not end with '*'"));
+        assert!(error("a*=/prod/x")
+            .problem
+            .contains("does not end with /* or /**"));
+        assert!(error("a*=/pr*d/*")
+            .problem
+            .contains("elsewhere than at the end"));
+        assert!(error("a-b*=/prod/*").problem.contains("'-' in its prefix"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod client;
 pub mod dynamic_secret;
 pub mod error;
+pub mod list_items;
 pub mod reply;
 pub mod retry;
 pub mod revocation;

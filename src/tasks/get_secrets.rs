@@ -1,7 +1,8 @@
 //! Task `akeyless-get-secrets-value-task`: static secrets into secret pipeline variables.
 //!
-//! Every path in `secretsPaths` is fetched before any variable is set, so the step sets all
-//! its variables or none; `tasks::delivery` then registers and sets them.
+//! Folder entries are expanded first (see `tasks::folders`); then every path is fetched, in
+//! batched requests, before any variable is set, so the step sets all its variables or none;
+//! `tasks::delivery` then registers and sets them.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,9 @@ use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks;
 use crate::tasks::cleanup::Cleanup;
-use crate::tasks::{delivery, explain_refused_token, version_input, TaskError, CONNECTION_INPUT};
+use crate::tasks::{
+    delivery, explain_refused_token, folders, version_input, TaskError, CONNECTION_INPUT,
+};
 
 pub const TASK_NAME: &str = "akeyless-get-secrets-value-task";
 const PATHS_INPUT: &str = "secretsPaths";
@@ -44,32 +47,34 @@ pub async fn run<H: Host>(
     let client = tasks::client(agent, &endpoint.url)?;
     let token = tasks::token_or_login(agent, &endpoint, &client, cleanup).await?;
 
+    let mut entries = paths.entries;
+    entries.extend(folders::expand(agent, &client, &token, &paths.folders, &entries).await?);
+    let unique_paths = grammar::unique_targets(&entries);
     agent.info(&format!(
         "Fetching {} secret path(s) from Akeyless for {} variable(s).",
-        paths.unique_paths.len(),
-        paths.entries.len()
+        unique_paths.len(),
+        entries.len()
     ));
     let mut received = HashMap::new();
-    for names in paths.unique_paths.chunks(NAMES_PER_REQUEST) {
+    for names in unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
         let chunk = client.call(&request).await.map_err(explain_refused_token)?;
         received.extend(register_values(agent, chunk)?);
     }
-    check_all_received(&paths.unique_paths, &received)?;
-    let per_entry = paths
-        .entries
+    check_all_received(&unique_paths, &received)?;
+    let per_entry = entries
         .iter()
         .map(|entry| received[&entry.target].clone())
         .collect();
     delivery::deliver(
         agent,
-        &delivery::plan(PATHS_INPUT, &paths.entries, per_entry)?,
+        &delivery::plan(PATHS_INPUT, &entries, per_entry)?,
         cleanup,
     )?;
     Ok(format!(
         "Set {} secret variable(s) from Akeyless: {}.",
-        paths.entries.len(),
-        name_list(&paths.entries)
+        entries.len(),
+        name_list(&entries)
     ))
 }
 

@@ -11,6 +11,7 @@ pub mod cleanup;
 pub mod delivery;
 pub mod fields;
 pub mod files;
+pub mod folders;
 pub mod get_dynamic;
 pub mod get_rotated;
 pub mod get_secrets;

@@ -18,7 +18,7 @@ const crypto = require('node:crypto');
 const OPERATIONS = [
   '/auth', '/get-secret-value', '/get-dynamic-secret-value', '/get-rotated-secret-value',
   '/revoke-creds', '/validate-token', '/dynamic-secret-tmp-creds-delete',
-  '/get-ssh-certificate', '/get-pki-certificate',
+  '/get-ssh-certificate', '/get-pki-certificate', '/list-items',
 ];
 /** The extended key usages the PKI issuer takes, as OpenSSL names them. */
 const KEY_USAGES = { serverauth: 'serverAuth', clientauth: 'clientAuth', codesigning: 'codeSigning' };
@@ -47,8 +47,10 @@ class AkeylessServer {
    */
   constructor({
     accessKeys = {}, jwts = {}, secrets = {}, dynamicSecrets = {}, rotatedSecrets = {}, missingSecrets = 'error', tls,
-    methods = {}, revocationIgnored = false, certificates,
+    methods = {}, revocationIgnored = false, certificates, listPageSize = 1000,
   } = {}) {
+    /** How many items one /list-items page holds. */
+    this.listPageSize = listPageSize;
     this.certificates = certificates;
     /** Certificates issued: { kind, issuer, request body }. */
     this.issued = [];
@@ -185,9 +187,31 @@ class AkeylessServer {
     if (operation === '/revoke-creds') return this.revokeCreds(body);
     if (operation === '/validate-token') return [200, { is_valid: true, expiration: '2030-01-01 00:00:00 +0000 UTC', ttl: 3600 }];
     if (operation === '/dynamic-secret-tmp-creds-delete') return this.deleteTmpCreds(body);
+    if (operation === '/list-items') return this.listItems(body);
     if (operation === '/get-ssh-certificate') return this.getSshCertificate(body);
     if (operation === '/get-pki-certificate') return this.getPkiCertificate(body);
     return this.getRotatedSecretValue(body);
+  }
+
+  /** Every item under `path` (directly in it with `current-folder`), a page at a time. */
+  listItems(body) {
+    const problem = typeProblem(body, { path: 'string', 'current-folder': 'boolean', 'pagination-token': 'string', token: 'string' });
+    if (problem) return [400, { error: 'InvalidParam', message: problem }];
+    const folder = `${(body.path ?? '/').replace(/\/+$/, '')}/`;
+    const all = [
+      ...Object.keys(this.secrets).map((name) => [name, 'STATIC_SECRET']),
+      ...Object.keys(this.dynamicSecrets).map((name) => [name, 'DYNAMIC_SECRET']),
+      ...Object.keys(this.rotatedSecrets).map((name) => [name, 'ROTATED_SECRET']),
+    ].filter(([name]) => name.startsWith(folder) && !(body['current-folder'] && name.slice(folder.length).includes('/')));
+    const start = body['pagination-token'] ? Number(body['pagination-token'].replace('page-', '')) : 0;
+    const page = all.slice(start, start + this.listPageSize);
+    const hasNext = start + this.listPageSize < all.length;
+    return [200, {
+      items: page.map(([item_name, item_type]) => ({ item_name, item_type, item_id: 1, is_enabled: true })),
+      folders: [],
+      next_page: hasNext ? `page-${start + this.listPageSize}` : '',
+      has_next: hasNext,
+    }];
   }
 
   getSshCertificate(body) {
