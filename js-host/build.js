@@ -9,7 +9,8 @@
  *    `cargo install` when missing; `--locked` is tried first and fails on some registries).
  * 2. `cargo build --release --target wasm32-unknown-unknown`, with the build machine's paths
  *    remapped (panic locations in dependencies would otherwise ship absolute paths such as
- *    `/root/.cargo/registry/...`), then `wasm-bindgen --target nodejs` without the name and
+ *    `/root/.cargo/registry/...`) and without reference types (for Node 16; see
+ *    `withoutReferenceTypes`), then `wasm-bindgen --target nodejs` without the name and
  *    producers sections (smaller, nothing lost at run time).
  * 3. Copies the host and the bindgen output into every `tasks/<name>/` that has a task.json,
  *    because the agent downloads each task folder on its own.
@@ -76,7 +77,73 @@ function remappedRustflags() {
   const rustupHome = process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup');
   const remaps = [[cargoHome, 'cargo'], [rustupHome, 'rustup'], [ROOT, 'akeyless-tasks']]
     .map(([from, to]) => `--remap-path-prefix=${path.resolve(from)}=${to}`);
-  return [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ');
+  // Node 16 (V8 9.4) has no WebAssembly reference types; see withoutReferenceTypes.
+  return [process.env.RUSTFLAGS, '-C target-feature=-reference-types', ...remaps].filter(Boolean).join(' ');
+}
+
+/** Reads an unsigned LEB128 number at `at`; returns [value, next offset]. */
+function readLeb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at];
+    at += 1;
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
+}
+
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return Buffer.from(out);
+}
+
+/**
+ * The module with `reference-types` taken out of its `target_features` custom section.
+ *
+ * Node 16's V8 9.4 (the Node16 handler of Azure DevOps Server 2022 agents) rejects
+ * `externref`. Our crate is compiled without reference types, but the prebuilt standard
+ * library of stable Rust is compiled with them and says so in the section, and wasm-bindgen
+ * then rewrites the module to pass JavaScript values through an `externref` table. Rebuilding
+ * std without them needs nightly (`build-std`); saying what the code really needs lets
+ * wasm-bindgen keep its heap of JavaScript values instead, which every Node runs. The tests
+ * load and run the module on Node 16, 20 and 24.
+ */
+function withoutReferenceTypes(wasm) {
+  const parts = [wasm.subarray(0, 8)];
+  let at = 8;
+  while (at < wasm.length) {
+    const start = at;
+    const id = wasm[at];
+    const [size, contentStart] = readLeb(wasm, at + 1);
+    const end = contentStart + size;
+    const [nameLength, nameStart] = id === 0 ? readLeb(wasm, contentStart) : [0, contentStart];
+    const name = wasm.subarray(nameStart, nameStart + nameLength).toString('utf8');
+    if (id === 0 && name === 'target_features') {
+      let [count, p] = readLeb(wasm, nameStart + nameLength);
+      const kept = [];
+      for (; count > 0; count -= 1) {
+        const entryStart = p;
+        const [length, featureStart] = readLeb(wasm, p + 1);
+        p = featureStart + length;
+        if (wasm.subarray(featureStart, p).toString('utf8') !== 'reference-types') kept.push(wasm.subarray(entryStart, p));
+      }
+      const body = Buffer.concat([leb(nameLength), Buffer.from(name, 'utf8'), leb(kept.length), ...kept]);
+      parts.push(Buffer.from([0]), leb(body.length), body);
+    } else {
+      parts.push(wasm.subarray(start, end));
+    }
+    at = end;
+  }
+  return Buffer.concat(parts);
 }
 
 function buildWasm() {
@@ -84,13 +151,17 @@ function buildWasm() {
     env: { ...process.env, RUSTFLAGS: remappedRustflags() },
   });
   fs.rmSync(BINDGEN_OUT, { recursive: true, force: true });
+  const built = path.join(ROOT, 'target', WASM_TARGET, 'release', `${CRATE_FILE}.wasm`);
+  const portable = path.join(ROOT, 'target', WASM_TARGET, 'release', 'portable', `${CRATE_FILE}.wasm`);
+  fs.mkdirSync(path.dirname(portable), { recursive: true });
+  fs.writeFileSync(portable, withoutReferenceTypes(fs.readFileSync(built)));
   run('wasm-bindgen', [
     '--target', 'nodejs',
     '--no-typescript',
     '--remove-name-section',
     '--remove-producers-section',
     '--out-dir', BINDGEN_OUT,
-    path.join(ROOT, 'target', WASM_TARGET, 'release', `${CRATE_FILE}.wasm`),
+    portable,
   ]);
 }
 

@@ -61,7 +61,7 @@ function assertTokenOutput(step) {
   return token.value;
 }
 
-for (const handler of ['Node20_1', 'Node24']) {
+for (const handler of ['Node16', 'Node20_1', 'Node24']) {
   describe(`akeyless-auth: SPEC examples on the ${handler} handler`, () => {
     it('example 1 logs in with the access key and sets akeylessToken as a secret output', async () => {
       const pipeline = pipelineWith({ mge_prod: { url: server.url, accessId: API_KEY_ACCESS_ID } });
@@ -107,9 +107,10 @@ for (const handler of ['Node20_1', 'Node24']) {
 }
 
 describe('akeyless-auth: task.json handlers', () => {
-  it('Node24 and Node20_1 run the same entry point', () => {
+  it('Node16, Node20_1 and Node24 run the same entry point', () => {
     const taskJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'tasks/akeyless-auth/task.json'), 'utf8'));
     assert.deepEqual(taskJson.execution.Node24, taskJson.execution.Node20_1);
+    assert.deepEqual(taskJson.execution.Node16, taskJson.execution.Node20_1);
   });
 });
 

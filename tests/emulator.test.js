@@ -44,10 +44,11 @@ describe('emulator: logging command parsing', () => {
 });
 
 describe('emulator: handler runtimes', () => {
-  it('runs Node20_1 tasks on Node 20 and Node24 tasks on the agent\'s Node 24', () => {
+  it('runs Node20_1 tasks on Node 20, Node24 tasks on the agent\'s Node 24 and Node16 tasks on Node 16', () => {
     const version = (handler) => execFileSync(nodeFor(handler), ['--version'], { encoding: 'utf8' }).trim();
     assert.match(version('Node20_1'), /^v20\./);
     assert.equal(version('Node24'), 'v24.18.1');
+    assert.equal(version('Node16'), 'v16.20.2');
   });
 });
 

@@ -39,7 +39,7 @@ const INPUT_TYPES = new Set([
 ]);
 const HANDLERS = new Set(['Node24', 'Node20_1', 'Node16', 'Node10', 'Node', 'PowerShell3', 'PowerShell']);
 /** The first agent that runs Node20_1, the oldest handler these tasks declare. */
-const MINIMUM_AGENT = '3.232.1';
+const MINIMUM_AGENT = '2.206.1';
 const AUTH_SCHEMES = new Set([
   'basic', 'token', 'none', 'cert', 'jwt', 'oauth2', 'service-principal', 'managed-service-identity',
   'workload-identity-federation', 'azure-cert', 'azure-storage', 'publishprofile', 'kubernetes',
@@ -65,7 +65,7 @@ function taskProblems(task, taskDir) {
   need(nonEmptyString(task.author), 'author is required');
   need(nonEmptyString(task.instanceNameFormat), 'instanceNameFormat is required');
   need(CATEGORIES.has(task.category), `category must be one of ${[...CATEGORIES].join(', ')}`);
-  need(task.minimumAgentVersion === MINIMUM_AGENT, `minimumAgentVersion must be ${MINIMUM_AGENT}, the first agent with Node20_1`);
+  need(task.minimumAgentVersion === MINIMUM_AGENT, `minimumAgentVersion must be ${MINIMUM_AGENT}, the first agent with Node16`);
   const version = task.version ?? {};
   need(
     Object.keys(version).sort().join() === 'Major,Minor,Patch'
@@ -117,8 +117,9 @@ function taskProblems(task, taskDir) {
   for (const phase of ['execution', 'postjobexecution']) {
     const execution = task[phase] ?? {};
     for (const key of Object.keys(execution)) need(HANDLERS.has(key), `${phase} handler '${key}' is not a handler key`);
-    need(execution.Node20_1 && execution.Node24, `${phase} needs both Node20_1 and Node24`);
-    need(JSON.stringify(execution.Node20_1) === JSON.stringify(execution.Node24), `${phase}: Node20_1 and Node24 must run the same target`);
+    need(execution.Node16 && execution.Node20_1 && execution.Node24, `${phase} needs Node16, Node20_1 and Node24`);
+    need(JSON.stringify(execution.Node20_1) === JSON.stringify(execution.Node24)
+      && JSON.stringify(execution.Node20_1) === JSON.stringify(execution.Node16), `${phase}: Node16, Node20_1 and Node24 must run the same target`);
     for (const [handler, entry] of Object.entries(execution)) {
       need(nonEmptyString(entry?.target), `${phase}.${handler} needs a target`);
       if (taskDir && nonEmptyString(entry?.target)) {
