@@ -7,13 +7,17 @@
  * 1. Makes sure the toolchain is there: the `wasm32-unknown-unknown` target and
  *    `wasm-bindgen-cli` at exactly the `wasm-bindgen` version in Cargo.lock (installed with
  *    `cargo install` when missing; `--locked` is tried first and fails on some registries).
- * 2. `cargo build --release --target wasm32-unknown-unknown`, with the build machine's paths
- *    remapped (panic locations in dependencies would otherwise ship absolute paths such as
- *    `/root/.cargo/registry/...`) and without reference types (for Node 16; see
- *    `withoutReferenceTypes`), then `wasm-bindgen --target nodejs` without the name and
- *    producers sections (smaller, nothing lost at run time).
- * 3. Copies the host and the bindgen output into every `tasks/<name>/` that has a task.json,
- *    because the agent downloads each task folder on its own.
+ * 2. Per task, `cargo build --release --target wasm32-unknown-unknown` with only that task's
+ *    cargo feature (`TASK_FEATURES`), so each task folder's module holds only the code its
+ *    task runs and adding a task never slows another. Each feature builds in its own target
+ *    directory (`target/tasks/<feature>`), because a cdylib's file name carries no feature
+ *    hash: one shared directory would relink every module on every build. The build
+ *    machine's paths are remapped (panic locations in dependencies would otherwise ship
+ *    absolute paths such as `/root/.cargo/registry/...`) and reference types are off (for
+ *    Node 16; see `withoutReferenceTypes`). Then `wasm-bindgen --target nodejs` without the
+ *    name and producers sections (smaller, nothing lost at run time).
+ * 3. Copies the host and the task's own bindgen output into every `tasks/<name>/`, because
+ *    the agent downloads each task folder on its own.
  *
  * `js-host/package.js` reuses these steps to build the `.vsix`.
  */
@@ -27,6 +31,16 @@ const ROOT = path.resolve(__dirname, '..');
 const WASM_TARGET = 'wasm32-unknown-unknown';
 const CRATE_FILE = 'akeyless_tasks';
 const BINDGEN_OUT = path.join(ROOT, 'target', 'bindgen');
+
+/** The cargo feature (Cargo.toml) that holds each task folder's code. */
+const TASK_FEATURES = {
+  'akeyless-auth': 'auth',
+  'akeyless-get-secrets-value-task': 'get-secrets',
+  'akeyless-get-dynamic-secret-value-task': 'get-dynamic',
+  'akeyless-get-rotated-secret-value-task': 'get-rotated',
+  'akeyless-get-ssh-certificate': 'ssh-certificate',
+  'akeyless-get-pki-certificate': 'pki-certificate',
+};
 
 function run(command, args, options = {}) {
   execFileSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
@@ -146,23 +160,35 @@ function withoutReferenceTypes(wasm) {
   return Buffer.concat(parts);
 }
 
-function buildWasm() {
-  run('cargo', ['build', '--release', '--lib', '--target', WASM_TARGET], {
-    env: { ...process.env, RUSTFLAGS: remappedRustflags() },
-  });
-  fs.rmSync(BINDGEN_OUT, { recursive: true, force: true });
-  const built = path.join(ROOT, 'target', WASM_TARGET, 'release', `${CRATE_FILE}.wasm`);
-  const portable = path.join(ROOT, 'target', WASM_TARGET, 'release', 'portable', `${CRATE_FILE}.wasm`);
+/** Builds the module of one task folder into target/bindgen/<task>. */
+function buildTaskWasm(task) {
+  const feature = TASK_FEATURES[task];
+  if (!feature) throw new Error(`tasks/${task} has no cargo feature; add it to TASK_FEATURES in js-host/build.js and to Cargo.toml`);
+  const targetDir = path.join(ROOT, 'target', 'tasks', feature);
+  console.log(`Building the module of ${task} (feature ${feature})...`);
+  run('cargo', [
+    'build', '--release', '--lib', '--target', WASM_TARGET,
+    '--no-default-features', '--features', feature, '--target-dir', targetDir,
+  ], { env: { ...process.env, RUSTFLAGS: remappedRustflags() } });
+  const built = path.join(targetDir, WASM_TARGET, 'release', `${CRATE_FILE}.wasm`);
+  const portable = path.join(targetDir, 'portable', `${CRATE_FILE}.wasm`);
   fs.mkdirSync(path.dirname(portable), { recursive: true });
   fs.writeFileSync(portable, withoutReferenceTypes(fs.readFileSync(built)));
+  const out = bindgenDir(task);
+  fs.rmSync(out, { recursive: true, force: true });
   run('wasm-bindgen', [
     '--target', 'nodejs',
     '--no-typescript',
     '--remove-name-section',
     '--remove-producers-section',
-    '--out-dir', BINDGEN_OUT,
+    '--out-dir', out,
     portable,
   ]);
+}
+
+/** Where the bindgen output of one task folder's module goes. */
+function bindgenDir(task) {
+  return path.join(BINDGEN_OUT, task);
 }
 
 /** The task folders: every directory under tasks/ holding a task.json. */
@@ -201,11 +227,14 @@ function bundledHost() {
   return source.replace(call, 'bundledHpagent()') + '\n' + bundle;
 }
 
-/** Copies what a task needs at run time, beside its task.json and index.js, into `dir`. */
-function stageRuntime(dir) {
+/**
+ * Copies what the task `task` needs at run time, beside its task.json and index.js, into
+ * `dir`: its own module and the host.
+ */
+function stageRuntime(task, dir) {
   const pkg = path.join(dir, 'pkg');
   fs.rmSync(pkg, { recursive: true, force: true });
-  fs.cpSync(BINDGEN_OUT, pkg, { recursive: true });
+  fs.cpSync(bindgenDir(task), pkg, { recursive: true });
   fs.writeFileSync(path.join(dir, 'host.js'), bundledHost());
 }
 
@@ -213,9 +242,10 @@ function stageRuntime(dir) {
 function build() {
   ensureWasmTarget();
   ensureBindgenCli();
-  buildWasm();
   for (const dir of taskFolders()) {
-    stageRuntime(dir);
+    const task = path.basename(dir);
+    buildTaskWasm(task);
+    stageRuntime(task, dir);
     console.log(`Staged ${path.relative(ROOT, dir)}`);
   }
 }

@@ -63,7 +63,7 @@ function stage(version) {
     writeJson(path.join(target, 'task.json'), stampedTask(taskJson, version));
     for (const entry of ['index.js', 'post.js']) fs.copyFileSync(path.join(source, entry), path.join(target, entry));
     fs.copyFileSync(path.join(ROOT, 'images', 'task-icon.png'), path.join(target, 'icon.png'));
-    stageRuntime(target);
+    stageRuntime(path.basename(source), target);
   }
 }
 

@@ -54,9 +54,10 @@ const pkiStep = (inputs) => ({
   inputs: { connectedServiceName: 'conn', certIssuerName: '/pki/issuer', ...inputs },
 });
 
-/** The directories the certificate tasks made in the job's temp directory. */
+/** The directories the certificate tasks made for their files (run summaries aside). */
 function madeDirectories(pipe) {
-  return fs.readdirSync(pipe.tempDirectory).filter((name) => name.startsWith('akeyless-'));
+  return fs.readdirSync(pipe.tempDirectory)
+    .filter((name) => name.startsWith('akeyless-') && !name.startsWith('akeyless-summary-'));
 }
 
 function mode(file) {

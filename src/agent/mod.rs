@@ -35,6 +35,8 @@ pub struct Agent<'h, H: Host> {
     secrets: RefCell<Redactor>,
     network: NetworkSettings,
     deadline: Deadline,
+    /// What this step did, row by row, for its run summary (`tasks::summary`).
+    summary: RefCell<Vec<(String, String)>>,
 }
 
 impl<'h, H: Host> Agent<'h, H> {
@@ -47,6 +49,7 @@ impl<'h, H: Host> Agent<'h, H> {
             secrets: RefCell::new(Redactor::default()),
             network: NetworkSettings::from_env(|name| host.env(name)),
             deadline: Deadline::starting_at(host.now_ms()),
+            summary: RefCell::new(Vec::new()),
         };
         for secret in agent.network.secrets() {
             agent.register_secret(&secret);
@@ -136,6 +139,34 @@ impl<'h, H: Host> Agent<'h, H> {
     /// The task variable `name` an earlier step of this task instance set, if any.
     pub fn task_variable(&self, name: &str) -> Option<String> {
         inputs::present(self.host.env(&format!("VSTS_TASKVARIABLE_{name}")))
+    }
+
+    /// Adds a row to the step's run summary: `what` was done, with `detail`. Never a value:
+    /// rows name variables, paths and expiries (and are redacted when the summary is written).
+    pub fn summarize(&self, what: &str, detail: &str) {
+        self.summary
+            .borrow_mut()
+            .push((what.to_string(), detail.to_string()));
+    }
+
+    /// The run summary's rows so far, secrets replaced by `***`.
+    pub fn summary_rows(&self) -> Vec<(String, String)> {
+        self.summary
+            .borrow()
+            .iter()
+            .map(|(what, detail)| {
+                (
+                    self.redact(what).into_owned(),
+                    self.redact(detail).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Attaches the Markdown file at `path` to the run's summary page.
+    pub fn upload_summary(&self, path: &str) {
+        self.host
+            .write_line(&command::format("task.uploadsummary", &[], path));
     }
 
     /// Writes `text` to the log, one line per line of text.

@@ -25,6 +25,7 @@ pub async fn run<H: Host>(
         cleanup.revoke_token = true;
         cleanup.token_expiration = login.expiration.clone();
         cleanup.save(agent);
+        agent.summarize("Token", "revoked when the job ends");
     }
     agent.set_variable(TOKEN_OUTPUT, &login.token, VariableKind::SECRET_OUTPUT);
     let when_revoked = if revoke {

@@ -118,6 +118,9 @@ pub async fn run_post_job<H: Host>(agent: &Agent<'_, H>) -> String {
     if let Some(endpoint) = endpoint {
         done.extend(take_back(agent, &endpoint, &record).await);
     }
+    for item in &done {
+        agent.summarize("At job end", item);
+    }
     if done.is_empty() {
         "Clean-up finished with warnings; see above.".to_string()
     } else {
@@ -279,7 +282,10 @@ mod tests {
     fn host_with_record(record: &Cleanup) -> FakeHost {
         with_connection(
             "https://api.akeyless.io",
-            &[("VSTS_TASKVARIABLE_AKEYLESS_CLEANUP", &record_json(record))],
+            &[
+                ("VSTS_TASKVARIABLE_AKEYLESS_CLEANUP", &record_json(record)),
+                ("AGENT_TEMPDIRECTORY", "/agent/_temp"),
+            ],
         )
     }
 
@@ -415,7 +421,10 @@ mod tests {
             .unwrap();
         let lines = post_job(&host);
         assert_eq!(host.file("/agent/_temp/akeyless-1/key"), None);
-        assert!(host.directories().is_empty());
+        assert!(host
+            .directories()
+            .iter()
+            .all(|d| d.starts_with("/agent/_temp/akeyless-summary-")));
         assert!(!lines.iter().any(|l| l.contains("type=warning")));
         assert!(lines.last().unwrap().contains(
             "Cleaned up: deleted 1 file(s) and their directory /agent/_temp/akeyless-1."

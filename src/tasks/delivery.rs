@@ -116,6 +116,7 @@ pub fn deliver<H: Host>(
         });
     }
     for (delivery, file_path) in deliveries.iter().zip(file_paths) {
+        summarize(agent, delivery, file_path.as_deref());
         match file_path {
             Some(path) => set_path_variables(agent, delivery.assignment, &path),
             None => set_variables(agent, delivery),
@@ -131,6 +132,21 @@ fn set_path_variables<H: Host>(agent: &Agent<'_, H>, assignment: &Assignment, pa
     if !assignment.is_reserved() {
         agent.set_variable(&assignment.variable, path, VariableKind::PLAIN_JOB);
     }
+}
+
+/// The run-summary row of one delivery: the variable, where its value came from and how it
+/// was delivered; never the value.
+fn summarize<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, file_path: Option<&str>) {
+    let assignment = delivery.assignment;
+    let how = match file_path {
+        Some(path) => format!(", written to the file {path}"),
+        None if delivery.encoded => ", base64-encoded".to_string(),
+        None => String::new(),
+    };
+    agent.summarize(
+        &format!("$({})", assignment.variable),
+        &format!("{}{how}", assignment.target),
+    );
 }
 
 fn marker_name(variable: &str) -> String {

@@ -15,8 +15,8 @@ use crate::tasks::cleanup::Cleanup;
 use crate::tasks::TaskError;
 
 /// The agent's temp directory, emptied by the agent at the start and end of every job.
-const TEMP_DIRECTORY: &str = "AGENT_TEMPDIRECTORY";
-const DIRECTORY_MODE: u32 = 0o700;
+pub const TEMP_DIRECTORY: &str = "AGENT_TEMPDIRECTORY";
+pub const DIRECTORY_MODE: u32 = 0o700;
 /// Files holding a secret: readable by the agent's account alone.
 pub const FILE_MODE: u32 = 0o600;
 /// Files anyone may read: public keys and certificates, as `ssh-keygen` writes them.
@@ -72,6 +72,7 @@ impl SecretFiles {
                      variable was set."
                 ))
             })?;
+        agent.summarize("File written", &path);
         Ok(path)
     }
 
@@ -113,7 +114,7 @@ fn create_directory<H: Host>(
 
 /// `directory` and `name` joined with the separator the directory's own path uses: the agent
 /// hands over `D:\a\_temp` on Windows and `/home/vsts/work/_temp` elsewhere.
-fn join(directory: &str, name: &str) -> String {
+pub fn join(directory: &str, name: &str) -> String {
     let separator = if directory.contains('\\') && !directory.contains('/') {
         '\\'
     } else {

@@ -57,6 +57,10 @@ pub async fn expand<H: Host>(
                 folder.pattern()
             )));
         }
+        agent.summarize(
+            &format!("Folder {}", folder.pattern()),
+            &format!("{} static secret(s)", secrets.len()),
+        );
         for (path, _) in secrets {
             let variable = folder.variable_for(&path);
             if let Some(problem) = grammar::variable_name_problem(&variable) {

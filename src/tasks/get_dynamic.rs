@@ -101,6 +101,17 @@ pub async fn run<H: Host>(
         }
         _ => "",
     };
+    agent.summarize(
+        "Dynamic secret",
+        &format!(
+            "{name}: {}",
+            if revoked_at_end.is_empty() {
+                "the credentials live until their TTL ends"
+            } else {
+                "the credentials are deleted when the job ends"
+            }
+        ),
+    );
     json_output::publish(agent, OUTPUT, &credentials.into(), &field_list, cleanup)?;
     Ok(format!(
         "Fetched the dynamic secret '{name}' into the secret output variable {OUTPUT}{}.{revoked_at_end}",

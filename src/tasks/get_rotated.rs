@@ -49,6 +49,7 @@ pub async fn run<H: Host>(
         &reply,
     )?;
     check_reply(&name, &reply)?;
+    agent.summarize("Rotated secret", &name);
     json_output::publish(agent, OUTPUT, &reply, &field_list, cleanup)?;
     Ok(format!(
         "Fetched the rotated secret '{name}' into the secret output variable {OUTPUT}{}.",

@@ -29,6 +29,10 @@ pub fn publish<H: Host>(
     agent.register_secret(&json);
     delivery::deliver(agent, &deliveries, cleanup)?;
     agent.set_variable(output, &json, VariableKind::SECRET_OUTPUT);
+    agent.summarize(
+        &format!("$(<step name>.{output})"),
+        "the whole reply, as JSON",
+    );
     Ok(())
 }
 

@@ -102,6 +102,13 @@ pub async fn log_in<H: Host>(
                 .to_string(),
         ));
     }
+    agent.summarize(
+        "Authenticated",
+        &format!("as {access_id} ({}) with {source}", request.access_type()),
+    );
+    if let Some(expiration) = &expiration {
+        agent.summarize("Token expires", expiration);
+    }
     Ok(Login {
         token,
         access_id,

@@ -19,6 +19,7 @@ pub mod json_output;
 pub mod login;
 pub mod pki_certificate;
 pub mod ssh_certificate;
+pub mod summary;
 
 use std::fmt;
 
@@ -114,6 +115,7 @@ pub async fn token_or_login<H: Host>(
     if let Some(token) = agent.input(TOKEN_INPUT) {
         let token = checked_token(token.trim())?;
         cleanup.token = Some(token.clone());
+        agent.summarize("Authenticated", "with the token in the input 'token'");
         return Ok(token);
     }
     agent.info(
@@ -125,6 +127,7 @@ pub async fn token_or_login<H: Host>(
     cleanup.revoke_token = true;
     cleanup.token_expiration = login.expiration;
     cleanup.save(agent);
+    agent.summarize("Token", "revoked when the job ends");
     Ok(login.token)
 }
 
@@ -210,41 +213,64 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
         );
     }
     let mut cleanup = Cleanup::default();
+    // Each arm exists only in the modules built with its task's feature (see Cargo.toml).
     let outcome = match task_name {
+        #[cfg(feature = "auth")]
         auth::TASK_NAME => auth::run(&agent, &mut cleanup).await,
+        #[cfg(feature = "get-secrets")]
         get_secrets::TASK_NAME => get_secrets::run(&agent, &mut cleanup).await,
+        #[cfg(feature = "get-dynamic")]
         get_dynamic::TASK_NAME => get_dynamic::run(&agent, &mut cleanup).await,
+        #[cfg(feature = "get-rotated")]
         get_rotated::TASK_NAME => get_rotated::run(&agent, &mut cleanup).await,
+        #[cfg(feature = "ssh-certificate")]
         ssh_certificate::TASK_NAME => ssh_certificate::run(&agent, &mut cleanup).await,
+        #[cfg(feature = "pki-certificate")]
         pki_certificate::TASK_NAME => pki_certificate::run(&agent, &mut cleanup).await,
         other => Err(unknown_task(other)),
     };
+    let failure = outcome.as_ref().err().map(ToString::to_string);
+    summary::attach(
+        &agent,
+        &summary::title(&agent, task_name, false),
+        failure.as_deref(),
+    );
     match outcome {
-        Ok(summary) => agent.succeed(&summary),
+        Ok(message) => agent.succeed(&message),
         Err(error) => agent.fail(&error.to_string()),
     }
 }
 
-/// Every task of the extension.
-const TASK_NAMES: [&str; 6] = [
-    auth::TASK_NAME,
-    get_secrets::TASK_NAME,
-    get_dynamic::TASK_NAME,
-    get_rotated::TASK_NAME,
-    ssh_certificate::TASK_NAME,
-    pki_certificate::TASK_NAME,
-];
+/// Whether this module runs the task `name` (built with its feature).
+fn runs_task(name: &str) -> bool {
+    [
+        (cfg!(feature = "auth"), auth::TASK_NAME),
+        (cfg!(feature = "get-secrets"), get_secrets::TASK_NAME),
+        (cfg!(feature = "get-dynamic"), get_dynamic::TASK_NAME),
+        (cfg!(feature = "get-rotated"), get_rotated::TASK_NAME),
+        (
+            cfg!(feature = "ssh-certificate"),
+            ssh_certificate::TASK_NAME,
+        ),
+        (
+            cfg!(feature = "pki-certificate"),
+            pki_certificate::TASK_NAME,
+        ),
+    ]
+    .contains(&(true, name))
+}
 
 /// Runs the post-job step of the task called `task_name` and ends it, always as succeeded.
 pub async fn run_post_job<H: Host>(task_name: &str, host: &H) {
     let agent = Agent::new(host);
-    if !TASK_NAMES.contains(&task_name) {
+    if !runs_task(task_name) {
         agent.fail(&unknown_task(task_name).to_string());
         return;
     }
-    let summary = cleanup::run_post_job(&agent).await;
-    agent.info(&summary);
-    agent.succeed(&summary);
+    let message = cleanup::run_post_job(&agent).await;
+    summary::attach(&agent, &summary::title(&agent, task_name, true), None);
+    agent.info(&message);
+    agent.succeed(&message);
 }
 
 fn unknown_task(name: &str) -> TaskError {

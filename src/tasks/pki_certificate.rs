@@ -94,6 +94,17 @@ pub async fn run<H: Host>(
         })?;
     let chain = pem_text(reply.parent_cert).unwrap_or_default();
 
+    agent.summarize(
+        "Certificate",
+        &format!(
+            "{} from {issuer}, {}",
+            common_name
+                .as_deref()
+                .map(|name| format!("for {name}"))
+                .unwrap_or_else(|| "for the CSR's subject".to_string()),
+            certificate_inputs::expiry_text(agent, ttl)
+        ),
+    );
     let mut files = SecretFiles::default();
     if let Subject::Generated { pkcs8, .. } = &subject {
         let path = files.write_file(agent, cleanup, "key.pem", pkcs8, FILE_MODE)?;
@@ -223,6 +234,13 @@ mod tests {
         with_connection("https://api.akeyless.io", &env)
     }
 
+    /// Nothing but the run summary's directory was made.
+    fn no_secret_directory(host: &FakeHost) -> bool {
+        host.directories()
+            .iter()
+            .all(|directory| directory.contains("akeyless-summary-"))
+    }
+
     fn run_task(host: &FakeHost) -> Vec<String> {
         block_on(tasks::run(TASK_NAME, host));
         host.lines()
@@ -317,7 +335,7 @@ mod tests {
                 "{message}: {lines:?}"
             );
             assert!(host.requests().is_empty());
-            assert!(host.directories().is_empty());
+            assert!(no_secret_directory(&host));
         }
     }
 
@@ -330,6 +348,6 @@ mod tests {
             .last()
             .unwrap()
             .contains("its data is not a PEM certificate"));
-        assert!(host.directories().is_empty());
+        assert!(no_secret_directory(&host));
     }
 }

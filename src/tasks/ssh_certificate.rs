@@ -96,6 +96,13 @@ pub async fn run<H: Host>(
         &format!("{certificate}\n"),
         PUBLIC_FILE_MODE,
     )?;
+    agent.summarize(
+        "SSH certificate",
+        &format!(
+            "for {principals} from {issuer}, {}",
+            certificate_inputs::expiry_text(agent, ttl)
+        ),
+    );
     if let Some(path) = &private_path {
         agent.set_variable("privateKeyPath", path, VariableKind::PLAIN_OUTPUT);
     }
@@ -186,6 +193,13 @@ mod tests {
         ];
         env.extend_from_slice(extra);
         with_connection("https://api.akeyless.io", &env)
+    }
+
+    /// Nothing but the run summary's directory was made.
+    fn no_secret_directory(host: &FakeHost) -> bool {
+        host.directories()
+            .iter()
+            .all(|directory| directory.contains("akeyless-summary-"))
     }
 
     fn run_task(host: &FakeHost) -> Vec<String> {
@@ -280,7 +294,7 @@ mod tests {
                 "{message}: {lines:?}"
             );
             assert!(host.requests().is_empty());
-            assert!(host.directories().is_empty());
+            assert!(no_secret_directory(&host));
         }
     }
 
@@ -290,6 +304,6 @@ mod tests {
         host.answer(404, r#"{"error":"issuer not found"}"#);
         let lines = run_task(&host);
         assert!(lines.last().unwrap().contains("HTTP 404: issuer not found"));
-        assert!(host.directories().is_empty());
+        assert!(no_secret_directory(&host));
     }
 }

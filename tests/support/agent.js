@@ -229,7 +229,7 @@ class Pipeline {
    * Everything the agent prepares to launch a step: the task.json, the Node binary and script
    * of the handler, a fresh working directory, and the environment.
    */
-  prepare({ task, inputs = {}, handler = 'Node20_1' }, phase = 'execution') {
+  prepare({ task, inputs = {}, handler = 'Node20_1', displayName }, phase = 'execution') {
     const taskName = task.split('@')[0];
     const taskDir = path.join(this.tasksDir, taskName);
     const taskJson = readJson(path.join(taskDir, 'task.json'));
@@ -238,6 +238,7 @@ class Pipeline {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
     const env = this.baseEnvironment(workDir);
     this.addInputs(env, taskJson, inputs);
+    env.SYSTEM_TASKDISPLAYNAME = displayName ?? taskJson.friendlyName;
     return { taskJson, node: nodeFor(handler), script: path.join(taskDir, execution.target), workDir, env };
   }
 
@@ -384,6 +385,8 @@ class StepResult {
     this.taskVariables = {};
     /** The log as the agent shows it, secrets masked. */
     this.log = [];
+    /** Run summaries attached with task.uploadsummary: { name, markdown }, read when processed. */
+    this.summaries = [];
     this.result = 'Succeeded';
     this.completions = 0;
     this.pipeline = pipeline;
@@ -467,6 +470,12 @@ class StepResult {
         this.mergeResult(properties.result);
         break;
       }
+      case 'task.uploadsummary': {
+        // The agent uploads the file when it processes the command; it must exist then.
+        if (!data || !path.isAbsolute(data) || !fs.existsSync(data)) return this.commandFailed(`summary file not found: ${data}`);
+        this.summaries.push({ name: path.basename(data), markdown: fs.readFileSync(data, 'utf8') });
+        break;
+      }
       case 'task.debug':
         if (this.pipeline.debug) this.log.push(this.mask(`##[debug]${data}`));
         break;
@@ -498,7 +507,8 @@ class StepResult {
 
   /** Throws when a secret appears anywhere but in the data of a secret-carrying command. */
   checkForLeaks(secrets) {
-    const leaks = findLeaks(this.lines, secrets).map((line) => `a secret appears in: ${this.mask(line)}`);
+    const summaryLines = this.summaries.flatMap(({ markdown }) => splitLines(markdown));
+    const leaks = findLeaks([...this.lines, ...summaryLines], secrets).map((line) => `a secret appears in: ${this.mask(line)}`);
     if (leaks.length > 0) {
       const error = new Error(`step ${this.name} leaked secrets:\n${leaks.join('\n')}`);
       error.step = this;

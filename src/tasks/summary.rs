@@ -1,0 +1,216 @@
+//! The step's run summary (SPEC section 12): a Markdown table of what the step did, written to
+//! a file under `Agent.TempDirectory` and attached to the run's summary page with
+//! `##vso[task.uploadsummary]`.
+//!
+//! Rows come from `Agent::summarize` as the step goes, so a failed step still shows what it
+//! had done. They name variables, paths, expiries and certificates, never a value, and are
+//! redacted like every log line. Every Markdown character in them is escaped, so a name read
+//! from Akeyless cannot turn into a link or break the table. The boolean input `summary`
+//! (default true) turns the summary off. A summary that cannot be written is a warning: it
+//! never fails the step.
+
+use crate::agent::Agent;
+use crate::host::Host;
+use crate::tasks::files::{self, TEMP_DIRECTORY};
+
+/// The boolean input that turns the summary off (`false`); any other value keeps it.
+pub const SUMMARY_INPUT: &str = "summary";
+/// Random bytes in the name of each summary's directory, so steps never share a file.
+const NAME_RANDOM_BYTES: u32 = 8;
+/// The longest file name (the section's title on the summary page) taken from a step name.
+const MAX_TITLE_CHARS: usize = 80;
+
+/// Writes the step's summary and attaches it, unless the input `summary` is `false` or the
+/// step did nothing worth a row (a step that failed on its inputs says so in its error
+/// alone). `title` names the section on the run page; a `failure` ends the table.
+pub fn attach<H: Host>(agent: &Agent<'_, H>, title: &str, failure: Option<&str>) {
+    if !wanted(agent.input(SUMMARY_INPUT).as_deref()) {
+        return;
+    }
+    if agent.summary_rows().is_empty() {
+        return;
+    }
+    if let Some(failure) = failure {
+        agent.summarize("Failed", failure);
+    }
+    let rows = agent.summary_rows();
+    match write(agent, title, &render(&rows)) {
+        Ok(path) => agent.upload_summary(&path),
+        Err(problem) => agent.warning(&format!(
+            "The run summary was not attached: {problem}. Set the input '{SUMMARY_INPUT}' to \
+             false to skip it."
+        )),
+    }
+}
+
+/// The section title of a step: its display name when the agent gave one, else `fallback`;
+/// `(job end)` is added for a post-job step.
+pub fn title<H: Host>(agent: &Agent<'_, H>, fallback: &str, post_job: bool) -> String {
+    let name = agent
+        .host()
+        .env("SYSTEM_TASKDISPLAYNAME")
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| fallback.to_string());
+    if post_job {
+        format!("{name} (job end)")
+    } else {
+        name
+    }
+}
+
+/// Only `false`, in any letter case, turns the summary off.
+fn wanted(input: Option<&str>) -> bool {
+    !matches!(input, Some(value) if value.trim().eq_ignore_ascii_case("false"))
+}
+
+/// The summary as a two-column Markdown table.
+pub fn render(rows: &[(String, String)]) -> String {
+    let mut markdown = String::from("| What | Details |\n|---|---|\n");
+    for (what, detail) in rows {
+        markdown.push_str(&format!("| {} | {} |\n", cell(what), cell(detail)));
+    }
+    markdown
+}
+
+/// `text` as literal table-cell text: Markdown characters backslash-escaped, line breaks and
+/// other control characters turned into spaces.
+fn cell(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '(' | ')'
+            | '&' => {
+                escaped.push('\\');
+                escaped.push(character);
+            }
+            control if control.is_control() => escaped.push(' '),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// A file name from `title`: letters, digits, spaces and `-_.()` kept, anything else `_`.
+fn file_name(title: &str) -> String {
+    let safe: String = title
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .map(|c| match c {
+            c if c.is_alphanumeric() || " -_.()".contains(c) => c,
+            _ => '_',
+        })
+        .collect();
+    let safe = safe.trim().trim_matches('.');
+    let safe = if safe.is_empty() { "Akeyless" } else { safe };
+    format!("{safe}.md")
+}
+
+/// Writes `markdown` to `<temp>/akeyless-summary-<random>/<title>.md`; returns the path.
+fn write<H: Host>(agent: &Agent<'_, H>, title: &str, markdown: &str) -> Result<String, String> {
+    let host = agent.host();
+    let temp = host
+        .env(TEMP_DIRECTORY)
+        .map(|path| path.trim().to_string())
+        .filter(|path| !path.is_empty())
+        .ok_or("the agent did not set Agent.TempDirectory")?;
+    let directory = files::join(
+        &temp,
+        &format!(
+            "akeyless-summary-{}",
+            host.secure_random_hex(NAME_RANDOM_BYTES)
+        ),
+    );
+    host.create_directory(&directory, files::DIRECTORY_MODE)
+        .map_err(|code| format!("{directory} could not be created ({code})"))?;
+    let path = files::join(&directory, &file_name(title));
+    host.write_new_file(&path, markdown, files::FILE_MODE)
+        .map_err(|code| format!("{path} could not be written ({code})"))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fake::FakeHost;
+
+    fn rows(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_summary_is_a_table_with_one_row_per_entry() {
+        assert_eq!(
+            render(&rows(&[("Authenticated", "p-1 with access_key")])),
+            "| What | Details |\n|---|---|\n| Authenticated | p-1 with access\\_key |\n"
+        );
+    }
+
+    #[test]
+    fn markdown_and_line_breaks_in_names_stay_literal() {
+        let table = render(&rows(&[("$(A|B)", "[x](http://e)\n`c`")]));
+        assert!(table.ends_with("| $\\(A\\|B\\) | \\[x\\]\\(http://e\\) \\`c\\` |\n"));
+        assert_eq!(table.lines().count(), 3);
+    }
+
+    #[test]
+    fn only_false_turns_it_off() {
+        assert!(wanted(None));
+        assert!(wanted(Some("true")));
+        assert!(wanted(Some("yes")));
+        assert!(!wanted(Some("false")));
+        assert!(!wanted(Some(" FALSE ")));
+    }
+
+    #[test]
+    fn file_names_keep_only_safe_characters() {
+        assert_eq!(file_name("Get DB: prod/eu"), "Get DB_ prod_eu.md");
+        assert_eq!(file_name(".."), "Akeyless.md");
+        assert_eq!(file_name(&"x".repeat(200)).len(), MAX_TITLE_CHARS + 3);
+    }
+
+    #[test]
+    fn the_summary_is_written_redacted_and_attached() {
+        let host = FakeHost::new(&[("AGENT_TEMPDIRECTORY", "/agent/_temp")]);
+        let agent = Agent::new(&host);
+        agent.register_secret("s3cret");
+        agent.summarize("$(DB)", "/prod/db s3cret");
+        attach(&agent, "Fetch secrets", None);
+        let lines = host.lines();
+        let command = lines.last().unwrap();
+        let path = command.strip_prefix("##vso[task.uploadsummary]").unwrap();
+        assert!(path.starts_with("/agent/_temp/akeyless-summary-"));
+        assert!(path.ends_with("/Fetch secrets.md"));
+        let markdown = host.file(path).unwrap();
+        assert!(markdown.contains("| $\\(DB\\) | /prod/db \\*\\*\\* |"));
+        assert!(!markdown.contains("s3cret"));
+        assert_eq!(host.mode(path), Some(files::FILE_MODE));
+    }
+
+    #[test]
+    fn summary_false_or_nothing_done_attaches_nothing() {
+        let off = FakeHost::new(&[("AGENT_TEMPDIRECTORY", "/t"), ("INPUT_SUMMARY", "false")]);
+        let agent = Agent::new(&off);
+        agent.summarize("$(DB)", "/prod/db");
+        attach(&agent, "x", None);
+        assert!(off.lines().iter().all(|l| !l.contains("uploadsummary")));
+
+        let idle = FakeHost::new(&[("AGENT_TEMPDIRECTORY", "/t")]);
+        attach(&Agent::new(&idle), "x", Some("failed"));
+        assert!(idle.lines().is_empty());
+    }
+
+    #[test]
+    fn no_temp_directory_is_a_warning_not_a_failure() {
+        let host = FakeHost::new(&[]);
+        let agent = Agent::new(&host);
+        agent.summarize("$(DB)", "/prod/db");
+        attach(&agent, "x", None);
+        let lines = host.lines();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("##vso[task.logissue type=warning;]The run summary"));
+    }
+}
