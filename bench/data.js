@@ -32,10 +32,15 @@ function bulkPaths(count) {
   return Array.from({ length: count }, (_, i) => `bulk_${i}=/bench/bulk/secret-${i}`).join('\n');
 }
 
+/** The paths of `count` bulk secrets, as the bare client takes them. */
+function bulkNames(count) {
+  return Array.from({ length: count }, (_, i) => `/bench/bulk/secret-${i}`);
+}
+
 /** secretsPaths for JSON secrets holding `leaves` string leaves in all. */
 function leafPaths(leaves) {
   const count = leaves / LEAVES_PER_SECRET;
   return Array.from({ length: count }, (_, i) => `leaves_${i}=/bench/leaves/secret-${i}`).join('\n');
 }
 
-module.exports = { ACCESS_ID, ACCESS_KEY, benchData, bulkPaths, leafPaths };
+module.exports = { ACCESS_ID, ACCESS_KEY, benchData, bulkNames, bulkPaths, leafPaths };

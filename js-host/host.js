@@ -143,7 +143,12 @@ function queueLine(line) {
   if (pendingChars >= OUTPUT_CHUNK_CHARS) flushLines();
 }
 
-/** What the core writes. Never throws back into the core. */
+/** What the core writes: lines joined by `\n`, in order. */
+function writeLines(lines) {
+  for (const line of lines.split('\n')) writeLine(line);
+}
+
+/** One line the core wrote. Never throws back into the core. */
 function writeLine(line) {
   try {
     if (!line.startsWith(COMPLETE_PREFIX)) {
@@ -355,7 +360,7 @@ function unexpectedStop(error) {
 function createHost(readEnv) {
   return {
     env: (name) => readEnv(name),
-    writeLine,
+    writeLines,
     // process.hrtime rather than the `performance` global, which loads a module on first use.
     nowMs: () => Number(process.hrtime.bigint()) / 1e6,
     wallClockMs: () => Date.now(),

@@ -32,6 +32,7 @@ mod wasm_entry {
     pub async fn run_task(task_name: String, host: JsHost) {
         note_panic_locations();
         crate::tasks::run(&task_name, &host).await;
+        host.flush_lines();
     }
 
     /// Runs the post-job step of the task `task_name` to completion.
@@ -39,6 +40,7 @@ mod wasm_entry {
     pub async fn run_post_job(task_name: String, host: JsHost) {
         note_panic_locations();
         crate::tasks::run_post_job(&task_name, &host).await;
+        host.flush_lines();
     }
 
     /// Keeps only a panic's location: its payload could quote data the task was handling.

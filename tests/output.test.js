@@ -179,7 +179,7 @@ describe('output: the host keeps the invariant when the core does not', () => {
 
   it('a core that ends without a result gets one failure from the host', async () => {
     const tasksDir = withStandInCore('no-result', `
-      exports.runTask = async (name, host) => { host.writeLine('working'); };
+      exports.runTask = async (name, host) => { host.writeLines('working'); };
       exports.panicLocation = () => undefined;
       exports.allocationFailed = () => false;`);
     const error = assertCleanFailure(await pipeline(tasksDir).run(STAND_IN_STEP));
@@ -189,8 +189,7 @@ describe('output: the host keeps the invariant when the core does not', () => {
   it('a second task.complete from the core is dropped', async () => {
     const tasksDir = withStandInCore('two-results', `
       exports.runTask = async (name, host) => {
-        host.writeLine('##vso[task.complete result=Succeeded;]done');
-        host.writeLine('##vso[task.complete result=Failed;]again');
+        host.writeLines('##vso[task.complete result=Succeeded;]done\\n##vso[task.complete result=Failed;]again');
       };
       exports.panicLocation = () => undefined;
       exports.allocationFailed = () => false;`);
@@ -202,8 +201,8 @@ describe('output: the host keeps the invariant when the core does not', () => {
   it('lines far longer than a write are written whole, in pieces, and the result follows them', async () => {
     const tasksDir = withStandInCore('long-lines', `
       exports.runTask = async (name, host) => {
-        for (let i = 0; i < 4; i += 1) host.writeLine('line-' + i + ':' + 'é😀%'.repeat(1_000_000));
-        host.writeLine('##vso[task.complete result=Succeeded;]done');
+        for (let i = 0; i < 4; i += 1) host.writeLines('line-' + i + ':' + 'é😀%'.repeat(1_000_000));
+        host.writeLines('##vso[task.complete result=Succeeded;]done');
       };
       exports.panicLocation = () => undefined;
       exports.allocationFailed = () => false;`);

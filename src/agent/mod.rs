@@ -17,6 +17,7 @@ pub mod redaction;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use crate::host::Host;
 use crate::network::NetworkSettings;
@@ -33,6 +34,9 @@ pub struct Agent<'h, H: Host> {
     debug_enabled: bool,
     /// Every secret this task has handled, so no message can quote one.
     secrets: RefCell<Redactor>,
+    /// The values whose forms (`masking`) are registered already: a value delivered as two
+    /// variables is worked out once.
+    registered_values: RefCell<HashSet<String>>,
     network: NetworkSettings,
     deadline: Deadline,
     /// What this step did, row by row, for its run summary (`tasks::summary`).
@@ -47,6 +51,7 @@ impl<'h, H: Host> Agent<'h, H> {
             host,
             debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
             secrets: RefCell::new(Redactor::default()),
+            registered_values: RefCell::new(HashSet::new()),
             network: NetworkSettings::from_env(|name| host.env(name)),
             deadline: Deadline::starting_at(host.now_ms()),
             summary: RefCell::new(Vec::new()),
@@ -101,7 +106,13 @@ impl<'h, H: Host> Agent<'h, H> {
     /// Registers `value` with the agent's masker, with every form of it a log could show
     /// (see `masking`), and keeps them all out of every later message.
     pub fn register_secret(&self, value: &str) {
-        self.register_each(masking::strings_to_register(value));
+        if self
+            .registered_values
+            .borrow_mut()
+            .insert(value.to_string())
+        {
+            self.register_each(masking::strings_to_register(value));
+        }
     }
 
     /// Registers the string leaves of a JSON document (see `masking`), not the document.
@@ -149,18 +160,14 @@ impl<'h, H: Host> Agent<'h, H> {
             .push((what.to_string(), detail.to_string()));
     }
 
-    /// The run summary's rows so far, secrets replaced by `***`.
+    /// The run summary's rows so far, as recorded (`tasks::summary` redacts what it writes).
     pub fn summary_rows(&self) -> Vec<(String, String)> {
-        self.summary
-            .borrow()
-            .iter()
-            .map(|(what, detail)| {
-                (
-                    self.redact(what).into_owned(),
-                    self.redact(detail).into_owned(),
-                )
-            })
-            .collect()
+        self.summary.borrow().clone()
+    }
+
+    /// Whether the step has recorded any run-summary row.
+    pub fn has_summary(&self) -> bool {
+        !self.summary.borrow().is_empty()
     }
 
     /// Attaches the Markdown file at `path` to the run's summary page.

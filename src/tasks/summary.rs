@@ -27,14 +27,15 @@ pub fn attach<H: Host>(agent: &Agent<'_, H>, title: &str, failure: Option<&str>)
     if !wanted(agent.input(SUMMARY_INPUT).as_deref()) {
         return;
     }
-    if agent.summary_rows().is_empty() {
+    if !agent.has_summary() {
         return;
     }
     if let Some(failure) = failure {
         agent.summarize("Failed", failure);
     }
-    let rows = agent.summary_rows();
-    match write(agent, title, &render(&rows)) {
+    // One pass over the whole table: every secret the step handled becomes `***`.
+    let markdown = agent.redact(&render(&agent.summary_rows())).into_owned();
+    match write(agent, title, &markdown) {
         Ok(path) => agent.upload_summary(&path),
         Err(problem) => agent.warning(&format!(
             "The run summary was not attached: {problem}. Set the input '{SUMMARY_INPUT}' to \
@@ -185,7 +186,7 @@ mod tests {
         assert!(path.starts_with("/agent/_temp/akeyless-summary-"));
         assert!(path.ends_with("/Fetch secrets.md"));
         let markdown = host.file(path).unwrap();
-        assert!(markdown.contains("| $\\(DB\\) | /prod/db \\*\\*\\* |"));
+        assert!(markdown.contains("| $\\(DB\\) | /prod/db *** |"));
         assert!(!markdown.contains("s3cret"));
         assert_eq!(host.mode(path), Some(files::FILE_MODE));
     }
