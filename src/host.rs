@@ -499,6 +499,14 @@ pub mod fake {
             self.directories.borrow().clone()
         }
 
+        /// Whether no directory but a run summary's (`tasks::summary`) was made.
+        pub fn made_no_secret_directory(&self) -> bool {
+            self.directories
+                .borrow()
+                .iter()
+                .all(|directory| directory.contains("akeyless-summary-"))
+        }
+
         /// Makes `path` readable with `text`.
         pub fn add_file(&self, path: &str, text: &str) {
             self.files

@@ -234,13 +234,6 @@ mod tests {
         with_connection("https://api.akeyless.io", &env)
     }
 
-    /// Nothing but the run summary's directory was made.
-    fn no_secret_directory(host: &FakeHost) -> bool {
-        host.directories()
-            .iter()
-            .all(|directory| directory.contains("akeyless-summary-"))
-    }
-
     fn run_task(host: &FakeHost) -> Vec<String> {
         block_on(tasks::run(TASK_NAME, host));
         host.lines()
@@ -335,7 +328,7 @@ mod tests {
                 "{message}: {lines:?}"
             );
             assert!(host.requests().is_empty());
-            assert!(no_secret_directory(&host));
+            assert!(host.made_no_secret_directory());
         }
     }
 
@@ -348,6 +341,6 @@ mod tests {
             .last()
             .unwrap()
             .contains("its data is not a PEM certificate"));
-        assert!(no_secret_directory(&host));
+        assert!(host.made_no_secret_directory());
     }
 }

@@ -195,13 +195,6 @@ mod tests {
         with_connection("https://api.akeyless.io", &env)
     }
 
-    /// Nothing but the run summary's directory was made.
-    fn no_secret_directory(host: &FakeHost) -> bool {
-        host.directories()
-            .iter()
-            .all(|directory| directory.contains("akeyless-summary-"))
-    }
-
     fn run_task(host: &FakeHost) -> Vec<String> {
         block_on(tasks::run(TASK_NAME, host));
         host.lines()
@@ -294,7 +287,7 @@ mod tests {
                 "{message}: {lines:?}"
             );
             assert!(host.requests().is_empty());
-            assert!(no_secret_directory(&host));
+            assert!(host.made_no_secret_directory());
         }
     }
 
@@ -304,6 +297,6 @@ mod tests {
         host.answer(404, r#"{"error":"issuer not found"}"#);
         let lines = run_task(&host);
         assert!(lines.last().unwrap().contains("HTTP 404: issuer not found"));
-        assert!(no_secret_directory(&host));
+        assert!(host.made_no_secret_directory());
     }
 }
