@@ -137,6 +137,10 @@ async function runPipeline({ title, steps: stepsOf }, where) {
     for (const [name, { secret }] of Object.entries(result.variables)) {
       console.log(`  sets $(${name})${secret ? ' (secret: shown as ***)' : ''}`);
     }
+    for (const { name, markdown } of result.summaries) {
+      console.log(`  attaches the run summary "${name}":`);
+      for (const line of markdown.trimEnd().split('\n')) console.log(`    ${line}`);
+    }
   }
   console.log('');
   return [...results, ...postJobSteps].every((result) => result.result === 'Succeeded')

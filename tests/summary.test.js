@@ -67,7 +67,7 @@ const fetch = (inputs = {}) => ({
   inputs: {
     connectedServiceName: 'conn',
     token: '$(Auth.akeylessToken)',
-    secretsPaths: 'db_*=/prod/db/*\napi_key=/prod/api-key\nfile:TLS_KEY=/prod/tls/key',
+    secretsPaths: 'db_*=/prod/db/*\napi_key=/prod/api-key\nsecret_key=/prod/api-key\nfile:TLS_KEY=/prod/tls/key',
     ...inputs,
   },
 });
@@ -117,6 +117,7 @@ describe('run summary', () => {
     assert.deepEqual(detailsOf(fetched.rows, '$(db_user)'), ['/prod/db/user']);
     assert.deepEqual(detailsOf(fetched.rows, '$(db_password)'), ['/prod/db/password']);
     assert.deepEqual(detailsOf(fetched.rows, '$(api_key)'), ['/prod/api-key']);
+    assert.deepEqual(detailsOf(fetched.rows, '$(<step name>.secret_key)'), ['/prod/api-key'], 'a reserved name is only an output');
     const [filePath] = detailsOf(fetched.rows, 'File written');
     assert.equal(fetchStep.variables['Fetch.TLS_KEY'].value, filePath);
     assert.deepEqual(detailsOf(fetched.rows, '$(TLS_KEY)'), [`/prod/tls/key, written to the file ${filePath}`]);

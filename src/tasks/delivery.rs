@@ -143,10 +143,12 @@ fn summarize<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, file_path: 
         None if delivery.encoded => ", base64-encoded".to_string(),
         None => String::new(),
     };
-    agent.summarize(
-        &format!("$({})", assignment.variable),
-        &format!("{}{how}", assignment.target),
-    );
+    // A reserved name is set only as an output variable (see `explain`).
+    let variable = match assignment.is_reserved() {
+        true => format!("$(<step name>.{})", assignment.variable),
+        false => format!("$({})", assignment.variable),
+    };
+    agent.summarize(&variable, &format!("{}{how}", assignment.target));
 }
 
 fn marker_name(variable: &str) -> String {
