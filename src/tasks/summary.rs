@@ -215,7 +215,10 @@ mod tests {
                 agent.summarize("$(DB)", "/prod/db");
                 attach(&agent, "Fetch", None);
                 let lines = host.lines();
-                let path = lines.last().unwrap().replace("##vso[task.uploadsummary]", "");
+                let path = lines
+                    .last()
+                    .unwrap()
+                    .replace("##vso[task.uploadsummary]", "");
                 assert!(host.file(&path).is_some());
                 path
             })
