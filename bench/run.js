@@ -207,7 +207,7 @@ function report(allCases, size) {
   const references = allCases.filter((c) => c.reference);
   const byName = (name) => allCases.find((c) => c.name === name);
   const leafMs = (n) => ms(byName(`Node 20: get-secrets, ${n} JSON leaves`)) - ms(byName('Node 20: get-secrets, 1 secret'));
-  const distinct = new Set(size.modules.map((m) => m.digest)).size === size.modules.length;
+  const distinctModules = new Set(size.modules.map((m) => m.digest)).size;
   lines.push(
     '',
     `Sizes: .vsix ${(size.vsix / 1024).toFixed(0)} KB; host.js ${(size.host / 1024).toFixed(1)} KB; wasm per task folder: `
@@ -229,7 +229,7 @@ function report(allCases, size) {
     );
   }
   lines.push(
-    `| each task folder's wasm holds only its task | all differ | ${new Set(size.modules.map((m) => m.digest)).size} distinct of ${size.modules.length} | ${verdict(distinct)} |`,
+    `| each task folder's wasm holds only its task | all differ | ${distinctModules} distinct of ${size.modules.length} | ${verdict(distinctModules === size.modules.length)} |`,
     `| the whole .vsix | < 1 MB | ${(size.vsix / 1024).toFixed(0)} KB | ${verdict(size.vsix < 1024 * 1024)} |`,
     '',
     `Reference (task-lib + SDK, Node 20): ${references.map((c) => `${c.name.replace(/^Node 20: /, '')} ${timeRatio(c).toFixed(1)} × bare request, ${memoryRatio(c).toFixed(1)} × node -e 0 memory`).join('; ')}.`,

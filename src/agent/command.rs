@@ -41,6 +41,11 @@ pub fn format(name: &str, properties: &[(&str, &str)], data: &str) -> String {
     line
 }
 
+/// Attaches the Markdown file at `path` to the run's summary page.
+pub fn upload_summary(path: &str) -> String {
+    format("task.uploadsummary", &[], path)
+}
+
 /// Registers `value` with the agent's masker.
 pub fn set_secret(value: &str) -> String {
     format("task.setsecret", &[], value)

@@ -172,8 +172,7 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Attaches the Markdown file at `path` to the run's summary page.
     pub fn upload_summary(&self, path: &str) {
-        self.host
-            .write_line(&command::format("task.uploadsummary", &[], path));
+        self.host.write_line(&command::upload_summary(path));
     }
 
     /// Writes `text` to the log, one line per line of text.

@@ -116,14 +116,29 @@ fn hex(bytes: &[u8]) -> String {
 
 /// `YYYYMMDDTHHMMSSZ` for a wall-clock time in milliseconds since the Unix epoch.
 pub fn amz_date(unix_ms: f64) -> String {
+    let (year, month, day, hour, minute, second) = utc_fields(unix_ms);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for a wall-clock time in milliseconds since the Unix epoch, for
+/// people (the run summary).
+pub fn readable_utc(unix_ms: f64) -> String {
+    let (year, month, day, hour, minute, second) = utc_fields(unix_ms);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
+}
+
+/// Year, month, day, hour, minute and second (UTC) of a time in ms since the Unix epoch.
+fn utc_fields(unix_ms: f64) -> (i64, u32, u32, i64, i64, i64) {
     let seconds = (unix_ms / 1000.0).floor() as i64;
     let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+    (
+        year,
+        month,
+        day,
         second_of_day / 3600,
         second_of_day / 60 % 60,
-        second_of_day % 60
+        second_of_day % 60,
     )
 }
 
@@ -243,5 +258,11 @@ mod tests {
         assert_eq!(amz_date(0.0), "19700101T000000Z");
         assert_eq!(amz_date(1_709_164_800_999.0), "20240229T000000Z");
         assert_eq!(amz_date(1_795_651_200_000.0), "20261126T000000Z");
+    }
+
+    #[test]
+    fn the_readable_form_is_the_same_instant() {
+        assert_eq!(readable_utc(1_440_938_160_000.0), "2015-08-30 12:36:00 UTC");
+        assert_eq!(readable_utc(1_709_164_800_999.0), "2024-02-29 00:00:00 UTC");
     }
 }

@@ -4,34 +4,25 @@
 
 use crate::agent::{Agent, InputError};
 use crate::host::{GeneratedKeyPair, Host};
+use crate::identity::aws_signature::readable_utc;
 use crate::tasks::TaskError;
 
 const TTL_INPUT: &str = "ttl";
 /// The private members a JWK can have (RFC 7518): all registered as secrets.
 const PRIVATE_JWK_MEMBERS: [&str; 6] = ["d", "p", "q", "dp", "dq", "qi"];
 
-/// `ttl`: whole seconds from 1; `None` when empty (the issuer's default).
 /// When a certificate requested now with `ttl` seconds expires, for the run summary.
 pub fn expiry_text<H: Host>(agent: &Agent<'_, H>, ttl: Option<u64>) -> String {
     match ttl {
         Some(seconds) => {
             let expires_ms = agent.host().wall_clock_ms() + seconds as f64 * 1000.0;
-            let stamp = crate::identity::aws_signature::amz_date(expires_ms);
-            // YYYYMMDDTHHMMSSZ -> YYYY-MM-DD HH:MM:SS UTC
-            format!(
-                "expires about {}-{}-{} {}:{}:{} UTC",
-                &stamp[0..4],
-                &stamp[4..6],
-                &stamp[6..8],
-                &stamp[9..11],
-                &stamp[11..13],
-                &stamp[13..15]
-            )
+            format!("expires about {}", readable_utc(expires_ms))
         }
         None => "expires when the issuer's default TTL ends".to_string(),
     }
 }
 
+/// `ttl`: whole seconds from 1; `None` when empty (the issuer's default).
 pub fn ttl_seconds<H: Host>(agent: &Agent<'_, H>) -> Result<Option<u64>, TaskError> {
     let Some(text) = agent.input(TTL_INPUT) else {
         return Ok(None);

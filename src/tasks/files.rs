@@ -15,7 +15,7 @@ use crate::tasks::cleanup::Cleanup;
 use crate::tasks::TaskError;
 
 /// The agent's temp directory, emptied by the agent at the start and end of every job.
-pub const TEMP_DIRECTORY: &str = "AGENT_TEMPDIRECTORY";
+const TEMP_DIRECTORY: &str = "AGENT_TEMPDIRECTORY";
 pub const DIRECTORY_MODE: u32 = 0o700;
 /// Files holding a secret: readable by the agent's account alone.
 pub const FILE_MODE: u32 = 0o600;
@@ -87,17 +87,13 @@ fn create_directory<H: Host>(
     cleanup: &mut Cleanup,
 ) -> Result<String, TaskError> {
     let host = agent.host();
-    let temp = host
-        .env(TEMP_DIRECTORY)
-        .map(|path| path.trim().to_string())
-        .filter(|path| !path.is_empty())
-        .ok_or_else(|| {
-            TaskError::Message(
-                "A 'file:' entry needs the agent's temp directory (Agent.TempDirectory), which \
+    let temp = temp_directory(host).ok_or_else(|| {
+        TaskError::Message(
+            "A 'file:' entry needs the agent's temp directory (Agent.TempDirectory), which \
                  this agent did not set. No variable was set."
-                    .to_string(),
-            )
-        })?;
+                .to_string(),
+        )
+    })?;
     let name = format!("akeyless-{}", host.secure_random_hex(NAME_RANDOM_BYTES));
     let directory = join(&temp, &name);
     cleanup.directory = Some(directory.clone());
@@ -110,6 +106,14 @@ fn create_directory<H: Host>(
             ))
         })?;
     Ok(directory)
+}
+
+/// The agent's temp directory (`Agent.TempDirectory`), emptied by the agent after the job;
+/// `None` when the agent did not set it.
+pub fn temp_directory<H: Host>(host: &H) -> Option<String> {
+    host.env(TEMP_DIRECTORY)
+        .map(|path| path.trim().to_string())
+        .filter(|path| !path.is_empty())
 }
 
 /// `directory` and `name` joined with the separator the directory's own path uses: the agent

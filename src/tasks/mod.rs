@@ -229,15 +229,15 @@ pub async fn run<H: Host>(task_name: &str, host: &H) {
         pki_certificate::TASK_NAME => pki_certificate::run(&agent, &mut cleanup).await,
         other => Err(unknown_task(other)),
     };
-    let failure = outcome.as_ref().err().map(ToString::to_string);
+    let outcome = outcome.map_err(|error| error.to_string());
     summary::attach(
         &agent,
         &summary::title(&agent, task_name, false),
-        failure.as_deref(),
+        outcome.as_ref().err().map(String::as_str),
     );
     match outcome {
         Ok(message) => agent.succeed(&message),
-        Err(error) => agent.fail(&error.to_string()),
+        Err(failure) => agent.fail(&failure),
     }
 }
 

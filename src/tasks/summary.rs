@@ -11,7 +11,7 @@
 
 use crate::agent::Agent;
 use crate::host::Host;
-use crate::tasks::files::{self, TEMP_DIRECTORY};
+use crate::tasks::files;
 
 /// The boolean input that turns the summary off (`false`); any other value keeps it.
 pub const SUMMARY_INPUT: &str = "summary";
@@ -110,11 +110,7 @@ fn file_name(title: &str) -> String {
 /// Writes `markdown` to `<temp>/akeyless-summary-<random>/<title>.md`; returns the path.
 fn write<H: Host>(agent: &Agent<'_, H>, title: &str, markdown: &str) -> Result<String, String> {
     let host = agent.host();
-    let temp = host
-        .env(TEMP_DIRECTORY)
-        .map(|path| path.trim().to_string())
-        .filter(|path| !path.is_empty())
-        .ok_or("the agent did not set Agent.TempDirectory")?;
+    let temp = files::temp_directory(host).ok_or("the agent did not set Agent.TempDirectory")?;
     let directory = create_directory(agent, &temp)?;
     let path = files::join(&directory, &file_name(title));
     host.write_new_file(&path, markdown, files::FILE_MODE)
