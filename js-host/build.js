@@ -2,7 +2,10 @@
 /**
  * Builds the Rust core for wasm and stages every task folder so it runs on its own.
  *
- *   node js-host/build.js
+ *   node js-host/build.js [task folder name...]
+ *
+ * With task folder names (`akeyless-auth`...), only those folders are built and staged, for
+ * quicker rounds while working on one task; without, all of them.
  *
  * 1. Makes sure the toolchain is there: the `wasm32-unknown-unknown` target and
  *    `wasm-bindgen-cli` at exactly the `wasm-bindgen` version in Cargo.lock (installed with
@@ -238,12 +241,18 @@ function stageRuntime(task, dir) {
   fs.writeFileSync(path.join(dir, 'host.js'), bundledHost());
 }
 
-/** The whole build: toolchain, wasm, and every task folder under tasks/ staged in place. */
-function build() {
+/**
+ * The whole build: toolchain, wasm, and every task folder under tasks/ (or only those named
+ * in `only`) staged in place.
+ */
+function build(only = []) {
+  const unknown = only.filter((name) => !TASK_FEATURES[name]);
+  if (unknown.length) throw new Error(`No task folder called ${unknown.join(', ')}; use ${Object.keys(TASK_FEATURES).join(', ')}`);
   ensureWasmTarget();
   ensureBindgenCli();
   for (const dir of taskFolders()) {
     const task = path.basename(dir);
+    if (only.length && !only.includes(task)) continue;
     buildTaskWasm(task);
     stageRuntime(task, dir);
     console.log(`Staged ${path.relative(ROOT, dir)}`);
@@ -252,4 +261,4 @@ function build() {
 
 module.exports = { ROOT, build, taskFolders, stageRuntime };
 
-if (require.main === module) build();
+if (require.main === module) build(process.argv.slice(2));

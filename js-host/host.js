@@ -221,17 +221,19 @@ function transportError(error) {
 
 /**
  * Performs one HTTP exchange. Takes the core's request as JSON and always resolves, to
- * `{"response":{status,headers,body}}` or `{"error":{code,message}}` as JSON.
+ * `{"response":{status,headers}}` as JSON, a line break and the body as it came, or to
+ * `{"error":{code,message}}` as JSON. The body stays out of the JSON so that the core reads
+ * it once, not first as an escaped JSON string and then again as the reply.
  */
 function exchange(requestJson) {
   return new Promise((resolve) => {
     let settled = false;
     let timer = null;
-    const settle = (outcome) => {
+    const settle = (outcome, body = '') => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(JSON.stringify(outcome));
+      resolve(`${JSON.stringify(outcome)}\n${body}`);
     };
     const failWith = (code, message) => settle({ error: { code, message } });
 
@@ -276,9 +278,7 @@ function exchange(requestJson) {
       incoming.on('end', () => {
         const responseHeaders = Object.entries(incoming.headers)
           .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]);
-        settle({
-          response: { status: incoming.statusCode, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') },
-        });
+        settle({ response: { status: incoming.statusCode, headers: responseHeaders } }, Buffer.concat(chunks).toString('utf8'));
       });
       incoming.on('error', closedEarly);
       incoming.on('close', () => {

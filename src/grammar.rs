@@ -19,8 +19,9 @@
 //! only in lists whose entries are variable names and paths; an `args` entry may carry a
 //! secret, so it is named by its position alone.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Prefixes of job variables the agent hides from later steps (any letter case).
 const RESERVED_PREFIXES: [&str; 5] = ["endpoint", "input", "secret", "path", "securefile"];
@@ -65,17 +66,26 @@ pub struct RawEntry<'a> {
     pub text: &'a str,
 }
 
-/// Splits a list input into its non-blank entries.
+/// Splits a list input into its non-blank entries. The separators are ASCII, so the list is
+/// cut at their bytes (a list can hold thousands of entries; decoding every character to
+/// compare it costs wasm several milliseconds there).
 pub fn entries(list: &str) -> Vec<RawEntry<'_>> {
-    list.split([',', '\n', '\r'])
-        .map(str::trim)
-        .filter(|text| !text.is_empty())
-        .enumerate()
-        .map(|(index, text)| RawEntry {
-            position: index + 1,
-            text,
-        })
-        .collect()
+    let mut found = Vec::new();
+    let mut start = 0;
+    for (at, byte) in list.bytes().enumerate().chain([(list.len(), b',')]) {
+        if !matches!(byte, b',' | b'\n' | b'\r') {
+            continue;
+        }
+        let text = list[start..at].trim();
+        start = at + 1;
+        if !text.is_empty() {
+            found.push(RawEntry {
+                position: found.len() + 1,
+                text,
+            });
+        }
+    }
+    found
 }
 
 /// The prefix of an entry whose value is delivered as a file: `file:VARIABLE=TARGET`.
@@ -206,7 +216,7 @@ pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
 /// Each entry's target once, in the order first named: one path under two names is fetched
 /// once.
 pub fn unique_targets(entries: &[Assignment]) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     entries
         .iter()
         .filter(|entry| seen.insert(entry.target.as_str()))
@@ -291,7 +301,7 @@ fn parse_raw_assignments(
 ) -> Result<Vec<Assignment>, GrammarError> {
     let mut assignments: Vec<Assignment> = Vec::new();
     // Variable key -> the position and name that set it (lists can hold thousands of entries).
-    let mut first_set: HashMap<String, (usize, &str)> = HashMap::new();
+    let mut first_set: FxHashMap<String, (usize, &str)> = FxHashMap::default();
     for &raw in raws {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
@@ -369,10 +379,10 @@ fn error_at(raw: RawEntry<'_>, form: EntryForm, problem: String) -> GrammarError
 
 /// Why `name` is not a usable pipeline variable name, if it is not.
 pub fn variable_name_problem(name: &str) -> Option<String> {
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
-    {
+    let allowed = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.';
+    if let Some(at) = name.bytes().position(|byte| !allowed(byte)) {
+        // The first byte not allowed starts a character: every byte before it is ASCII.
+        let bad = name[at..].chars().next().unwrap_or_default();
         return Some(format!(
             "has the character '{bad}' in its variable name; use letters, digits, '_' and '.'"
         ));
@@ -393,15 +403,20 @@ pub fn variable_name_problem(name: &str) -> Option<String> {
 /// The key under which the agent keeps the variable `name`: its environment name, upper case
 /// with `.` as `_`. Two names with the same key are one variable.
 pub fn variable_key(name: &str) -> String {
-    name.replace('.', "_").to_ascii_uppercase()
+    let key = name.to_ascii_uppercase();
+    match key.contains('.') {
+        true => key.replace('.', "_"),
+        false => key,
+    }
 }
 
 /// Whether the agent hides job variables called `name` (they start with a reserved prefix).
 pub fn is_reserved_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    RESERVED_PREFIXES
-        .iter()
-        .any(|prefix| lower.starts_with(prefix))
+    RESERVED_PREFIXES.iter().any(|prefix| {
+        name.as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+    })
 }
 
 #[cfg(test)]
@@ -734,6 +749,19 @@ mod tests {
             let _ = parse_secret_paths(&list);
             let _ = parse_assignments(&list, FIELDS_FORM);
             let _ = parse_args(&list);
+        }
+
+        /// Cutting at separator bytes gives what cutting at separator characters gives.
+        #[test]
+        fn entries_are_the_trimmed_non_blank_pieces_between_separators(list in "[a=é\u{a0}\u{2028} \t,\r\n]{0,30}") {
+            let expected: Vec<&str> = list
+                .split([',', '\n', '\r'])
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .collect();
+            let found = entries(&list);
+            proptest::prop_assert_eq!(found.iter().map(|raw| raw.text).collect::<Vec<_>>(), expected);
+            proptest::prop_assert!(found.iter().enumerate().all(|(index, raw)| raw.position == index + 1));
         }
 
         #[test]

@@ -47,10 +47,9 @@ pub struct Proxy {
 }
 
 /// A complete HTTP response: any status, header names lower-cased, the body as UTF-8.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
-    #[serde(default)]
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
@@ -140,19 +139,34 @@ pub fn decode_key_pair(json: &str) -> Result<GeneratedKeyPair, String> {
     }
 }
 
-/// The host's answer to an exchange, as it crosses the wasm boundary.
+/// The host's answer to an exchange, as it crosses the wasm boundary: this as JSON on the
+/// first line and, after a response, its body as it came on the rest. The body stays out of
+/// the JSON so that a large reply is read once, not as an escaped string and then again.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HttpOutcome {
-    Response(HttpResponse),
+    Response(ResponseHead),
     Error(TransportError),
 }
 
+/// A response without its body.
+#[derive(Debug, Deserialize)]
+pub struct ResponseHead {
+    status: u16,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
 impl HttpOutcome {
-    /// Decodes the host's JSON answer; a garbled answer becomes a transport error.
-    pub fn decode(json: &str) -> Result<HttpResponse, TransportError> {
-        match serde_json::from_str::<HttpOutcome>(json) {
-            Ok(HttpOutcome::Response(response)) => Ok(response),
+    /// Decodes the host's answer; a garbled answer becomes a transport error.
+    pub fn decode(answer: &str) -> Result<HttpResponse, TransportError> {
+        let (outcome, body) = answer.split_once('\n').unwrap_or((answer, ""));
+        match serde_json::from_str::<HttpOutcome>(outcome) {
+            Ok(HttpOutcome::Response(head)) => Ok(HttpResponse {
+                status: head.status,
+                headers: head.headers,
+                body: body.to_string(),
+            }),
             Ok(HttpOutcome::Error(error)) => Err(error),
             Err(_) => Err(TransportError {
                 code: "EHOST".to_string(),
@@ -361,19 +375,29 @@ mod tests {
     #[test]
     fn a_response_outcome_decodes_to_the_response() {
         let decoded = HttpOutcome::decode(
-            r#"{"response":{"status":503,"headers":[["retry-after","2"]],"body":"{}"}}"#,
+            "{\"response\":{\"status\":503,\"headers\":[[\"retry-after\",\"2\"]]}}\n{\"a\":\n\"b\"}",
         )
         .unwrap();
         assert_eq!(decoded.status, 503);
         assert_eq!(decoded.header("retry-after"), Some("2"));
         assert_eq!(decoded.header("date"), None);
-        assert_eq!(decoded.body, "{}");
+        assert_eq!(
+            decoded.body, "{\"a\":\n\"b\"}",
+            "the body is the rest, line breaks and all"
+        );
+    }
+
+    #[test]
+    fn a_response_without_a_body_line_has_an_empty_body() {
+        let decoded = HttpOutcome::decode(r#"{"response":{"status":204,"headers":[]}}"#).unwrap();
+        assert_eq!((decoded.status, decoded.body.as_str()), (204, ""));
     }
 
     #[test]
     fn an_error_outcome_decodes_to_the_transport_error() {
-        let decoded =
-            HttpOutcome::decode(r#"{"error":{"code":"ECONNREFUSED","message":"refused"}}"#);
+        let decoded = HttpOutcome::decode(
+            "{\"error\":{\"code\":\"ECONNREFUSED\",\"message\":\"refused\"}}\n",
+        );
         assert_eq!(decoded.unwrap_err().code, "ECONNREFUSED");
     }
 

@@ -6,38 +6,55 @@
 
 /// Escapes a property value: `%`, CR, LF, `]` and `;`.
 pub fn escape_property(value: &str) -> String {
-    escape_data(value).replace(']', "%5D").replace(';', "%3B")
+    let mut escaped = String::with_capacity(value.len());
+    push_escaped(&mut escaped, value, true);
+    escaped
 }
 
-/// Escapes command data (the text after `]`): `%`, CR and LF, in one pass (thousands of
-/// variables go through here).
+/// Escapes command data (the text after `]`): `%`, CR and LF.
 pub fn escape_data(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
-    for character in value.chars() {
-        match character {
-            '%' => escaped.push_str("%AZP25"),
-            '\r' => escaped.push_str("%0D"),
-            '\n' => escaped.push_str("%0A"),
-            other => escaped.push(other),
-        }
-    }
+    push_escaped(&mut escaped, value, false);
     escaped
+}
+
+/// Appends `text` to `line` escaped as data or, with `property`, as a property value. Steps
+/// with thousands of variables go through here, so the text is scanned once, byte by byte
+/// (every character escaped is ASCII), and copied in runs between escapes.
+fn push_escaped(line: &mut String, text: &str, property: bool) {
+    let mut copied_to = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'%' => "%AZP25",
+            b'\r' => "%0D",
+            b'\n' => "%0A",
+            b']' if property => "%5D",
+            b';' if property => "%3B",
+            _ => continue,
+        };
+        line.push_str(&text[copied_to..at]);
+        line.push_str(escape);
+        copied_to = at + 1;
+    }
+    line.push_str(&text[copied_to..]);
 }
 
 /// Formats `##vso[<name> k=v;...]<data>` with every part escaped.
 pub fn format(name: &str, properties: &[(&str, &str)], data: &str) -> String {
-    let mut line = format!("##vso[{name}");
+    let mut line = String::with_capacity(32 + name.len() + data.len());
+    line.push_str("##vso[");
+    line.push_str(name);
     for (index, (key, value)) in properties.iter().enumerate() {
         line.push(if index == 0 { ' ' } else { ';' });
         line.push_str(key);
         line.push('=');
-        line.push_str(&escape_property(value));
+        push_escaped(&mut line, value, true);
     }
     if !properties.is_empty() {
         line.push(';');
     }
     line.push(']');
-    line.push_str(&escape_data(data));
+    push_escaped(&mut line, data, false);
     line
 }
 
@@ -79,14 +96,15 @@ impl VariableKind {
 
 /// Sets the variable `name`; the flags that are false are left out, as task-lib does.
 pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
-    let mut properties = vec![("variable", name)];
-    if kind.secret {
-        properties.push(("issecret", "true"));
-    }
-    if kind.output {
-        properties.push(("isoutput", "true"));
-    }
-    format("task.setvariable", &properties, value)
+    let variable = ("variable", name);
+    let (secret, output) = (("issecret", "true"), ("isoutput", "true"));
+    let properties: &[(&str, &str)] = match (kind.secret, kind.output) {
+        (true, true) => &[variable, secret, output],
+        (true, false) => &[variable, secret],
+        (false, true) => &[variable, output],
+        (false, false) => &[variable],
+    };
+    format("task.setvariable", properties, value)
 }
 
 /// Hands `value` to the later steps of the same task instance (its post-job step), which read

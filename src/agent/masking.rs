@@ -17,8 +17,7 @@
 //! whatever their length, as the agent registers job secrets. Work is linear in the size of
 //! the value: each string is looked up in a hash set once, and each JSON text is parsed once.
 
-use std::collections::HashSet;
-
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 
 /// Derived strings (forms, lines, leaves) shorter than this are registered only under
@@ -41,6 +40,14 @@ const CREDENTIAL_KEY_FRAGMENTS: [&str; 10] = [
 
 /// The strings to register for `value`, whole value first, without duplicates or blanks.
 pub fn strings_to_register(value: &str) -> Vec<String> {
+    if is_single_form(value) {
+        return vec![value.to_string()];
+    }
+    every_form(value)
+}
+
+/// What [`strings_to_register`] finds for `value` by searching every form.
+fn every_form(value: &str) -> Vec<String> {
     let mut found = Found::default();
     found.add_text(value, false);
     found.strings
@@ -58,7 +65,7 @@ pub fn leaves_to_register(document: &Value) -> Vec<String> {
 #[derive(Default)]
 struct Found {
     strings: Vec<String>,
-    seen: HashSet<String>,
+    seen: FxHashSet<String>,
 }
 
 impl Found {
@@ -116,6 +123,21 @@ impl Found {
             _ => {}
         }
     }
+}
+
+/// Whether `value` is its only form: one line, nothing to trim, no quotes around it, no
+/// JSON. Most secrets are, and a step with a thousand of them should not pay for the search.
+/// Checked on bytes: an ASCII graphic character at each end rules out whitespace there
+/// (Unicode whitespace outside ASCII is never a single byte).
+fn is_single_form(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first.is_ascii_graphic()
+        && last.is_ascii_graphic()
+        && !matches!(first, b'"' | b'\'' | b'{' | b'[')
+        && !bytes.iter().any(|&byte| byte == b'\n' || byte == b'\r')
 }
 
 /// The forms a shell shows of `text`: trimmed, and without one pair of surrounding quotes
@@ -300,6 +322,36 @@ mod tests {
         }
         for key in ["ttl_in_minutes", "username", "host", "id"] {
             assert!(!looks_like_credential(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_value_with_other_forms_is_not_taken_as_its_only_form() {
+        for value in [
+            " x-secret",
+            "x-secret ",
+            "\"x-secret\"",
+            "'x'",
+            "a\nb",
+            "a\rb",
+            "{}",
+            "[1]",
+            "x-\u{a0}",
+        ] {
+            assert!(!is_single_form(value), "{value:?}");
+        }
+        assert!(is_single_form("bulk-value-1 with inner space"));
+    }
+
+    proptest::proptest! {
+        /// The shortcut for plain values finds exactly what the full search finds.
+        #[test]
+        fn a_single_form_value_is_what_every_form_search_finds(
+            value in "[ \t\r\n\"'{\\[a-z0-9\u{a0}é-]{1,12}",
+        ) {
+            if is_single_form(&value) {
+                proptest::prop_assert_eq!(every_form(&value), vec![value.clone()]);
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ pub mod redaction;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+
+use rustc_hash::FxHashSet;
 
 use crate::host::Host;
 use crate::network::NetworkSettings;
@@ -36,7 +37,7 @@ pub struct Agent<'h, H: Host> {
     secrets: RefCell<Redactor>,
     /// The values whose forms (`masking`) are registered already: a value delivered as two
     /// variables is worked out once.
-    registered_values: RefCell<HashSet<String>>,
+    registered_values: RefCell<FxHashSet<String>>,
     network: NetworkSettings,
     deadline: Deadline,
     /// What this step did, row by row, for its run summary (`tasks::summary`).
@@ -51,7 +52,7 @@ impl<'h, H: Host> Agent<'h, H> {
             host,
             debug_enabled: inputs::is_true(host.env("SYSTEM_DEBUG").as_deref()),
             secrets: RefCell::new(Redactor::default()),
-            registered_values: RefCell::new(HashSet::new()),
+            registered_values: RefCell::new(FxHashSet::default()),
             network: NetworkSettings::from_env(|name| host.env(name)),
             deadline: Deadline::starting_at(host.now_ms()),
             summary: RefCell::new(Vec::new()),
@@ -106,13 +107,15 @@ impl<'h, H: Host> Agent<'h, H> {
     /// Registers `value` with the agent's masker, with every form of it a log could show
     /// (see `masking`), and keeps them all out of every later message.
     pub fn register_secret(&self, value: &str) {
-        if self
-            .registered_values
-            .borrow_mut()
-            .insert(value.to_string())
-        {
-            self.register_each(masking::strings_to_register(value));
+        // A value is looked up first: each is registered where it arrives, then again on
+        // delivery, and copying it every time would cost a step with many secrets.
+        if self.registered_values.borrow().contains(value) {
+            return;
         }
+        self.registered_values
+            .borrow_mut()
+            .insert(value.to_string());
+        self.register_each(masking::strings_to_register(value));
     }
 
     /// Registers the string leaves of a JSON document (see `masking`), not the document.
@@ -154,15 +157,14 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Adds a row to the step's run summary: `what` was done, with `detail`. Never a value:
     /// rows name variables, paths and expiries (and are redacted when the summary is written).
-    pub fn summarize(&self, what: &str, detail: &str) {
-        self.summary
-            .borrow_mut()
-            .push((what.to_string(), detail.to_string()));
+    pub fn summarize(&self, what: impl Into<String>, detail: impl Into<String>) {
+        self.summary.borrow_mut().push((what.into(), detail.into()));
     }
 
-    /// The run summary's rows so far, as recorded (`tasks::summary` redacts what it writes).
-    pub fn summary_rows(&self) -> Vec<(String, String)> {
-        self.summary.borrow().clone()
+    /// `render(rows)` over the run summary's rows so far, as recorded (`tasks::summary`
+    /// redacts what it writes).
+    pub fn render_summary<T>(&self, render: impl FnOnce(&[(String, String)]) -> T) -> T {
+        render(&self.summary.borrow())
     }
 
     /// Whether the step has recorded any run-summary row.

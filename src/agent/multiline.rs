@@ -15,7 +15,7 @@ pub const BASE64: &str = "base64";
 
 /// Whether `value` must be encoded to travel as a secret variable.
 pub fn needs_encoding(value: &str) -> bool {
-    value.contains(['\n', '\r'])
+    value.bytes().any(|byte| byte == b'\n' || byte == b'\r')
 }
 
 /// Standard base64 with padding (RFC 4648 section 4).

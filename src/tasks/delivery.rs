@@ -15,7 +15,7 @@
 //! documents 16 KB as the largest static secret), and it keeps the log lines that carry
 //! values bounded.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
 use crate::agent::{Agent, VariableKind};
@@ -28,16 +28,18 @@ use crate::tasks::TaskError;
 /// The largest value a variable is set to, in bytes of UTF-8 (before any base64).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
-/// Fails when `what` (a phrase such as "The secret '/a/b'") of `bytes` bytes is too large to
-/// deliver as a variable. Runs before the value is registered or printed.
-pub fn check_size(what: &str, bytes: usize) -> Result<(), TaskError> {
+/// Fails when a value of `bytes` bytes is too large to deliver as a variable, naming it with
+/// `what()` (a phrase such as "The secret '/a/b'", only built then). Runs before the value is
+/// registered or printed.
+pub fn check_size(bytes: usize, what: impl FnOnce() -> String) -> Result<(), TaskError> {
     if bytes <= MAX_VALUE_BYTES {
         return Ok(());
     }
     Err(TaskError::Message(format!(
-        "{what} is {} KiB, more than the {} KiB a pipeline variable can carry (the agent passes \
+        "{} is {} KiB, more than the {} KiB a pipeline variable can carry (the agent passes \
          variables to later steps in their environment, where Linux allows 128 KiB at most). \
          No variable was set.",
+        what(),
         bytes.div_ceil(1024),
         MAX_VALUE_BYTES / 1024
     )))
@@ -48,9 +50,15 @@ pub struct Delivery<'a> {
     assignment: &'a Assignment,
     /// The secret as Akeyless holds it.
     raw: String,
-    /// The value as set: `raw`, or its base64 form when it has line breaks.
-    value: String,
-    encoded: bool,
+    /// Its base64 form, set in its place, when it has line breaks.
+    encoded: Option<String>,
+}
+
+impl Delivery<'_> {
+    /// The value as set: the secret, or its base64 form.
+    fn value(&self) -> &str {
+        self.encoded.as_deref().unwrap_or(&self.raw)
+    }
 }
 
 /// Plans the delivery of each `(assignment, value)` named in the input `input`; fails if an
@@ -61,7 +69,7 @@ pub fn plan<'a>(
     values: Vec<String>,
 ) -> Result<Vec<Delivery<'a>>, TaskError> {
     let mut deliveries = Vec::new();
-    let by_name: HashMap<String, &Assignment> = assignments
+    let by_name: FxHashMap<String, &Assignment> = assignments
         .iter()
         .map(|a| (grammar::variable_key(&a.variable), a))
         .collect();
@@ -78,16 +86,10 @@ pub fn plan<'a>(
                 )));
             }
         }
-        let value = if encoded {
-            multiline::base64(raw.as_bytes())
-        } else {
-            raw.clone()
-        };
         deliveries.push(Delivery {
             assignment,
+            encoded: encoded.then(|| multiline::base64(raw.as_bytes())),
             raw,
-            value,
-            encoded,
         });
     }
     Ok(deliveries)
@@ -138,17 +140,17 @@ fn set_path_variables<H: Host>(agent: &Agent<'_, H>, assignment: &Assignment, pa
 /// was delivered; never the value.
 fn summarize<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, file_path: Option<&str>) {
     let assignment = delivery.assignment;
-    let how = match file_path {
-        Some(path) => format!(", written to the file {path}"),
-        None if delivery.encoded => ", base64-encoded".to_string(),
-        None => String::new(),
+    let detail = match file_path {
+        Some(path) => [&assignment.target, ", written to the file ", path].concat(),
+        None if delivery.encoded.is_some() => [&assignment.target, ", base64-encoded"].concat(),
+        None => assignment.target.clone(),
     };
     // A reserved name is set only as an output variable (see `explain`).
-    let variable = match assignment.is_reserved() {
-        true => format!("$(<step name>.{})", assignment.variable),
-        false => format!("$({})", assignment.variable),
+    let step = match assignment.is_reserved() {
+        true => "<step name>.",
+        false => "",
     };
-    agent.summarize(&variable, &format!("{}{how}", assignment.target));
+    agent.summarize(["$(", step, &assignment.variable, ")"].concat(), detail);
 }
 
 fn marker_name(variable: &str) -> String {
@@ -165,7 +167,7 @@ fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
              $(<step name>.{name}); $({name}) would not work."
         ));
     }
-    if delivery.encoded {
+    if delivery.encoded.is_some() {
         agent.info(&format!(
             "'{name}' holds line breaks, so it is delivered base64-encoded and \
              {name}{ENCODING_SUFFIX} is set to {BASE64}; decode it with base64 -d."
@@ -187,11 +189,11 @@ fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
 fn set_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
     let name = &delivery.assignment.variable;
     let job_variable_too = !delivery.assignment.is_reserved();
-    agent.set_variable(name, &delivery.value, VariableKind::SECRET_OUTPUT);
+    agent.set_variable(name, delivery.value(), VariableKind::SECRET_OUTPUT);
     if job_variable_too {
-        agent.set_variable(name, &delivery.value, VariableKind::SECRET_JOB);
+        agent.set_variable(name, delivery.value(), VariableKind::SECRET_JOB);
     }
-    if delivery.encoded {
+    if delivery.encoded.is_some() {
         let marker = marker_name(name);
         agent.set_variable(&marker, BASE64, VariableKind::PLAIN_OUTPUT);
         if job_variable_too {

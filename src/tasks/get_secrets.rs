@@ -4,8 +4,7 @@
 //! batched requests, before any variable is set, so the step sets all its variables or none;
 //! `tasks::delivery` then registers and sets them.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::agent::{Agent, InputError};
@@ -55,7 +54,7 @@ pub async fn run<H: Host>(
         unique_paths.len(),
         entries.len()
     ));
-    let mut received = HashMap::new();
+    let mut received = FxHashMap::default();
     for names in unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
         let chunk = client.call(&request).await.map_err(explain_refused_token)?;
@@ -94,7 +93,7 @@ fn register_values<H: Host>(
         })
         .collect();
     for (path, text) in &texts {
-        delivery::check_size(&format!("The secret '{path}'"), text.len())?;
+        delivery::check_size(text.len(), || format!("The secret '{path}'"))?;
     }
     for (_, text) in &texts {
         agent.register_secret(text);
@@ -133,7 +132,7 @@ fn accessibility_input<H: Host>(agent: &Agent<'_, H>) -> Result<Accessibility, T
 /// Fails naming every requested path the replies lacked or left null.
 fn check_all_received(
     paths: &[String],
-    received: &HashMap<String, String>,
+    received: &FxHashMap<String, String>,
 ) -> Result<(), TaskError> {
     let missing: Vec<&str> = paths
         .iter()

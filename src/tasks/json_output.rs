@@ -44,7 +44,7 @@ pub fn register_reply<H: Host>(
     what: &str,
     reply: &Value,
 ) -> Result<(), TaskError> {
-    delivery::check_size(what, reply.to_string().len())?;
+    delivery::check_size(reply.to_string().len(), || what.to_string())?;
     let mut without_error = reply.clone();
     if let Value::Object(fields) = &mut without_error {
         fields.shift_remove("error");

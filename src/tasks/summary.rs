@@ -34,7 +34,7 @@ pub fn attach<H: Host>(agent: &Agent<'_, H>, title: &str, failure: Option<&str>)
         agent.summarize("Failed", failure);
     }
     // One pass over the whole table: every secret the step handled becomes `***`.
-    let markdown = agent.redact(&render(&agent.summary_rows())).into_owned();
+    let markdown = agent.redact(&agent.render_summary(render)).into_owned();
     match write(agent, title, &markdown) {
         Ok(path) => agent.upload_summary(&path),
         Err(problem) => agent.warning(&format!(
@@ -69,27 +69,38 @@ fn wanted(input: Option<&str>) -> bool {
 pub fn render(rows: &[(String, String)]) -> String {
     let mut markdown = String::from("| What | Details |\n|---|---|\n");
     for (what, detail) in rows {
-        markdown.push_str(&format!("| {} | {} |\n", cell(what), cell(detail)));
+        markdown.push_str("| ");
+        push_cell(&mut markdown, what);
+        markdown.push_str(" | ");
+        push_cell(&mut markdown, detail);
+        markdown.push_str(" |\n");
     }
     markdown
 }
 
-/// `text` as literal table-cell text: Markdown characters backslash-escaped, line breaks and
-/// other control characters turned into spaces.
-fn cell(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
+/// Appends `text` as literal table-cell text: Markdown characters backslash-escaped, line
+/// breaks and other control characters turned into spaces. Runs of plain text are copied
+/// whole (a summary can have a thousand rows).
+fn push_cell(markdown: &mut String, text: &str) {
+    let mut copied_to = 0;
+    for (at, character) in text.char_indices() {
+        let replacement = match character {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '(' | ')'
-            | '&' => {
-                escaped.push('\\');
-                escaped.push(character);
+            | '&' => None,
+            control if control.is_control() => Some(' '),
+            _ => continue,
+        };
+        markdown.push_str(&text[copied_to..at]);
+        match replacement {
+            Some(space) => markdown.push(space),
+            None => {
+                markdown.push('\\');
+                markdown.push(character);
             }
-            control if control.is_control() => escaped.push(' '),
-            other => escaped.push(other),
         }
+        copied_to = at + character.len_utf8();
     }
-    escaped
+    markdown.push_str(&text[copied_to..]);
 }
 
 /// A file name from `title`: letters, digits, spaces and `-_.()` kept, anything else `_`.
