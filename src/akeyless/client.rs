@@ -252,13 +252,18 @@ pub fn decode<T: DeserializeOwned>(
         status,
         problem,
     };
-    let value: Value =
-        serde_json::from_str(body).map_err(|_| malformed("the reply is not valid JSON"))?;
-    if !value.is_object() {
-        return Err(malformed("the reply is not a JSON object"));
+    // Parsed once, straight into `T` (a large reply is not worth reading twice); only a reply
+    // that does not fit is read again, as any JSON, to say what is wrong with it.
+    let is_object = body.trim_start().starts_with('{');
+    match serde_json::from_str::<T>(body) {
+        Ok(typed) if is_object => Ok(typed),
+        Ok(_) => Err(malformed("the reply is not a JSON object")),
+        Err(_) => Err(malformed(match serde_json::from_str::<Value>(body) {
+            Err(_) => "the reply is not valid JSON",
+            Ok(value) if !value.is_object() => "the reply is not a JSON object",
+            Ok(_) => "the reply's fields do not have the expected types",
+        })),
     }
-    serde_json::from_value(value)
-        .map_err(|_| malformed("the reply's fields do not have the expected types"))
 }
 
 #[cfg(test)]
@@ -581,7 +586,7 @@ mod tests {
         }
 
         #[test]
-        fn any_host_answer_decodes_without_panicking(answer in ".*") {
+        fn any_host_answer_decodes_without_panicking(answer in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
             let _ = crate::host::HttpOutcome::decode(&answer);
         }
     }

@@ -1,7 +1,10 @@
 //! `POST /get-secret-value`: the values of static secrets, several paths per request.
 
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::akeyless::client::Operation;
 use crate::akeyless::wire_boolean;
@@ -75,9 +78,34 @@ impl<'a> GetSecretValue<'a> {
 
 impl Operation for GetSecretValue<'_> {
     const PATH: &'static str = "/get-secret-value";
-    /// Keyed by each requested name exactly as sent; a value is a string or, for some item
-    /// types, a JSON object.
-    type Response = Map<String, Value>;
+    type Response = SecretValues;
+}
+
+/// The reply: each requested name exactly as sent, with its value, a string or, for some
+/// item types, a JSON object. Read into a list in the reply's order rather than a map: a map
+/// hashes every name once more, and a later duplicate name wins either way where the list is
+/// collected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecretValues(pub Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for SecretValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = SecretValues;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of names and values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SecretValues, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(SecretValues(pairs))
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +132,21 @@ mod tests {
             serde_json::to_value(body).unwrap(),
             json!({"names":["/a"],"token":"t-1","ignore-cache":"false","accessibility":"regular"})
         );
+    }
+
+    #[test]
+    fn a_reply_is_read_in_its_order_with_its_values_as_they_came() {
+        let reply: SecretValues =
+            serde_json::from_str(r#"{"/b":"v-b","/a":{"k":1},"/c":null}"#).unwrap();
+        assert_eq!(
+            reply.0,
+            vec![
+                ("/b".to_string(), json!("v-b")),
+                ("/a".to_string(), json!({"k": 1})),
+                ("/c".to_string(), Value::Null),
+            ]
+        );
+        assert!(serde_json::from_str::<SecretValues>(r#"["/a"]"#).is_err());
     }
 
     #[test]

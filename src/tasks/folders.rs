@@ -6,7 +6,7 @@
 //! that set one variable (compared as the agent compares names) fail the step, naming the
 //! paths involved.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::agent::Agent;
 use crate::akeyless::list_items::{ListItems, STATIC_SECRET};
@@ -28,8 +28,11 @@ pub async fn expand<H: Host>(
     folders: &[FolderEntry],
     plain: &[Assignment],
 ) -> Result<Vec<Assignment>, TaskError> {
+    if folders.is_empty() {
+        return Ok(Vec::new());
+    }
     // Variable key -> (the name, the path that sets it).
-    let mut taken: HashMap<String, (String, String)> = plain
+    let mut taken: FxHashMap<String, (String, String)> = plain
         .iter()
         .map(|a| {
             (

@@ -5,10 +5,10 @@
 //! `tasks::delivery` then registers and sets them.
 
 use rustc_hash::FxHashMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::agent::{Agent, InputError};
-use crate::akeyless::secret_value::{Accessibility, GetSecretValue};
+use crate::akeyless::secret_value::{Accessibility, GetSecretValue, SecretValues};
 use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks;
@@ -82,9 +82,10 @@ pub async fn run<H: Host>(
 /// Fails first if one is too large to deliver, naming its path, never quoting it.
 fn register_values<H: Host>(
     agent: &Agent<'_, H>,
-    chunk: Map<String, Value>,
+    chunk: SecretValues,
 ) -> Result<Vec<(String, String)>, TaskError> {
     let texts: Vec<(String, String)> = chunk
+        .0
         .into_iter()
         .filter_map(|(path, value)| match value {
             Value::Null => None,
@@ -386,7 +387,8 @@ mod tests {
         let list: Vec<String> = (0..1250).map(|i| format!("v{i}=/p/{i}")).collect();
         let host = host_with(&list.join(","), &[]);
         for chunk in 0..3 {
-            let reply: Map<String, Value> = (chunk * 500..(chunk * 500 + 500).min(1250))
+            let reply: serde_json::Map<String, Value> = (chunk * 500
+                ..(chunk * 500 + 500).min(1250))
                 .map(|i| (format!("/p/{i}"), Value::String(format!("value-{i}"))))
                 .collect();
             host.answer(200, &Value::Object(reply).to_string());
