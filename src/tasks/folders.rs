@@ -61,8 +61,8 @@ pub async fn expand<H: Host>(
             )));
         }
         agent.summarize(
-            &format!("Folder {}", folder.pattern()),
-            &format!("{} static secret(s)", secrets.len()),
+            format!("Folder {}", folder.pattern()),
+            format!("{} static secret(s)", secrets.len()),
         );
         for (path, _) in secrets {
             let variable = folder.variable_for(&path);

@@ -103,7 +103,7 @@ pub async fn run<H: Host>(
     };
     agent.summarize(
         "Dynamic secret",
-        &format!(
+        format!(
             "{name}: {}",
             if revoked_at_end.is_empty() {
                 "the credentials live until their TTL ends"

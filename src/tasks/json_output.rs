@@ -30,7 +30,7 @@ pub fn publish<H: Host>(
     delivery::deliver(agent, &deliveries, cleanup)?;
     agent.set_variable(output, &json, VariableKind::SECRET_OUTPUT);
     agent.summarize(
-        &format!("$(<step name>.{output})"),
+        format!("$(<step name>.{output})"),
         "the whole reply, as JSON",
     );
     Ok(())

@@ -104,7 +104,7 @@ pub async fn log_in<H: Host>(
     }
     agent.summarize(
         "Authenticated",
-        &format!("as {access_id} ({}) with {source}", request.access_type()),
+        format!("as {access_id} ({}) with {source}", request.access_type()),
     );
     if let Some(expiration) = &expiration {
         agent.summarize("Token expires", expiration);

@@ -96,7 +96,7 @@ pub async fn run<H: Host>(
 
     agent.summarize(
         "Certificate",
-        &format!(
+        format!(
             "{} from {issuer}, {}",
             common_name
                 .as_deref()

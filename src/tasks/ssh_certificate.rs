@@ -98,7 +98,7 @@ pub async fn run<H: Host>(
     )?;
     agent.summarize(
         "SSH certificate",
-        &format!(
+        format!(
             "for {principals} from {issuer}, {}",
             certificate_inputs::expiry_text(agent, ttl)
         ),
