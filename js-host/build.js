@@ -85,17 +85,22 @@ function ensureBindgenCli() {
 }
 
 /**
- * RUSTFLAGS that replace the build machine's directories in the module's strings by neutral
- * names: the cargo home (registry sources of dependencies), rustup's home, and this checkout.
- * Any RUSTFLAGS already set are kept.
+ * RUSTFLAGS for the modules: the build machine's directories in the module's strings replaced
+ * by neutral names (the cargo home, where dependencies' sources are, rustup's home, and this
+ * checkout), reference types off, and LLVM's inlining threshold raised from opt-level "z"'s
+ * near-zero to 25. V8 compiles each wasm function on its first call, at a cost per function:
+ * small helpers (an iterator's `next`, a slice split) folded into their callers make a
+ * get-secrets run compile 566 functions instead of 679, for 1 % more bytes, which the
+ * benchmark shows as 1 to 2 ms less with 1,000 secrets. Any RUSTFLAGS already set are kept.
  */
-function remappedRustflags() {
+function moduleRustflags() {
   const cargoHome = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
   const rustupHome = process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup');
   const remaps = [[cargoHome, 'cargo'], [rustupHome, 'rustup'], [ROOT, 'akeyless-tasks']]
     .map(([from, to]) => `--remap-path-prefix=${path.resolve(from)}=${to}`);
   // Node 16 (V8 9.4) has no WebAssembly reference types; see withoutReferenceTypes.
-  return [process.env.RUSTFLAGS, '-C target-feature=-reference-types', ...remaps].filter(Boolean).join(' ');
+  const inlining = '-C llvm-args=-inline-threshold=25';
+  return [process.env.RUSTFLAGS, '-C target-feature=-reference-types', inlining, ...remaps].filter(Boolean).join(' ');
 }
 
 /** Reads an unsigned LEB128 number at `at`; returns [value, next offset]. */
@@ -172,7 +177,7 @@ function buildTaskWasm(task) {
   run('cargo', [
     'build', '--release', '--lib', '--target', WASM_TARGET,
     '--no-default-features', '--features', feature, '--target-dir', targetDir,
-  ], { env: { ...process.env, RUSTFLAGS: remappedRustflags() } });
+  ], { env: { ...process.env, RUSTFLAGS: moduleRustflags() } });
   const built = path.join(targetDir, WASM_TARGET, 'release', `${CRATE_FILE}.wasm`);
   const portable = path.join(targetDir, 'portable', `${CRATE_FILE}.wasm`);
   fs.mkdirSync(path.dirname(portable), { recursive: true });

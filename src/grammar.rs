@@ -108,13 +108,10 @@ impl Assignment {
     }
 }
 
-/// A parsed `secretsPaths`: the entries in order, the distinct paths to fetch, and the folder
-/// entries to expand.
+/// A parsed `secretsPaths`: the entries in order and the folder entries to expand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretPaths {
     pub entries: Vec<Assignment>,
-    /// Each path once, in the order first named.
-    pub unique_paths: Vec<String>,
     pub folders: Vec<FolderEntry>,
 }
 
@@ -205,22 +202,17 @@ pub fn parse_secret_paths(list: &str) -> Result<SecretPaths, GrammarError> {
             form: SECRETS_PATHS_FORM,
         });
     }
-    let unique_paths = unique_targets(&entries);
-    Ok(SecretPaths {
-        entries,
-        unique_paths,
-        folders,
-    })
+    Ok(SecretPaths { entries, folders })
 }
 
 /// Each entry's target once, in the order first named: one path under two names is fetched
 /// once.
-pub fn unique_targets(entries: &[Assignment]) -> Vec<String> {
+pub fn unique_targets(entries: &[Assignment]) -> Vec<&str> {
     let mut seen = FxHashSet::default();
     entries
         .iter()
-        .filter(|entry| seen.insert(entry.target.as_str()))
-        .map(|entry| entry.target.clone())
+        .map(|entry| entry.target.as_str())
+        .filter(|&target| seen.insert(target))
         .collect()
 }
 
@@ -300,8 +292,8 @@ fn parse_raw_assignments(
     form: EntryForm,
 ) -> Result<Vec<Assignment>, GrammarError> {
     let mut assignments: Vec<Assignment> = Vec::new();
-    // Variable key -> the position and name that set it (lists can hold thousands of entries).
-    let mut first_set: FxHashMap<String, (usize, &str)> = FxHashMap::default();
+    // Variable name -> the position and name that set it (lists can hold thousands of entries).
+    let mut first_set: FxHashMap<AgentName<'_>, (usize, &str)> = FxHashMap::default();
     for &raw in raws {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
@@ -315,8 +307,7 @@ fn parse_raw_assignments(
         if let Some(problem) = variable_name_problem(variable) {
             return Err(fail(problem));
         }
-        if let Some((first, name)) =
-            first_set.insert(variable_key(variable), (raw.position, variable))
+        if let Some((first, name)) = first_set.insert(AgentName(variable), (raw.position, variable))
         {
             return Err(fail(if name.eq_ignore_ascii_case(variable) {
                 format!("sets the variable '{variable}' again (entry {first} already does)")
@@ -410,6 +401,39 @@ pub fn variable_key(name: &str) -> String {
     }
 }
 
+/// A variable name compared as the agent compares names, as [`variable_key`] does, but
+/// without building the key: a list of thousands of entries checks each name.
+#[derive(Debug, Clone, Copy)]
+struct AgentName<'a>(&'a str);
+
+impl AgentName<'_> {
+    /// The byte the agent's key holds for `byte`.
+    fn key_byte(byte: u8) -> u8 {
+        match byte {
+            b'.' => b'_',
+            other => other.to_ascii_uppercase(),
+        }
+    }
+}
+
+impl PartialEq for AgentName<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && (self.0.bytes().zip(other.0.bytes()))
+                .all(|(a, b)| Self::key_byte(a) == Self::key_byte(b))
+    }
+}
+
+impl Eq for AgentName<'_> {}
+
+impl std::hash::Hash for AgentName<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for byte in self.0.bytes() {
+            state.write_u8(Self::key_byte(byte));
+        }
+    }
+}
+
 /// Whether the agent hides job variables called `name` (they start with a reserved prefix).
 pub fn is_reserved_name(name: &str) -> bool {
     RESERVED_PREFIXES.iter().any(|prefix| {
@@ -499,7 +523,7 @@ mod tests {
     #[test]
     fn a_path_named_twice_is_fetched_once_and_both_variables_are_kept() {
         let parsed = parse_secret_paths("a=/x,b=/y,c=/x").unwrap();
-        assert_eq!(parsed.unique_paths, vec!["/x", "/y"]);
+        assert_eq!(unique_targets(&parsed.entries), vec!["/x", "/y"]);
         assert_eq!(parsed.entries.len(), 3);
     }
 
@@ -620,7 +644,7 @@ mod tests {
             parse_secret_paths("db_*=/prod/db/**, *=/prod/app/*, file:k*=/keys/*, x=/plain")
                 .unwrap();
         assert_eq!(parsed.entries.len(), 1);
-        assert_eq!(parsed.unique_paths, vec!["/plain"]);
+        assert_eq!(unique_targets(&parsed.entries), vec!["/plain"]);
         let [db, app, keys] = parsed.folders.as_slice() else {
             panic!()
         };
@@ -739,7 +763,7 @@ mod tests {
     fn a_thousand_entries_parse_in_order() {
         let list: Vec<String> = (0..1000).map(|i| format!("v{i}=/p/{i}")).collect();
         let parsed = parse_secret_paths(&list.join("\n")).unwrap();
-        assert_eq!(parsed.unique_paths.len(), 1000);
+        assert_eq!(unique_targets(&parsed.entries).len(), 1000);
         assert_eq!(parsed.entries[999].variable, "v999");
     }
 
@@ -749,6 +773,18 @@ mod tests {
             let _ = parse_secret_paths(&list);
             let _ = parse_assignments(&list, FIELDS_FORM);
             let _ = parse_args(&list);
+        }
+
+        /// Names are one variable for the agent exactly when their keys are equal.
+        #[test]
+        fn agent_names_compare_as_their_keys(a in "[aAbB._]{0,4}", b in "[aAbB._]{0,4}") {
+            use std::hash::BuildHasher;
+            let same = variable_key(&a) == variable_key(&b);
+            proptest::prop_assert_eq!(AgentName(&a) == AgentName(&b), same);
+            if same {
+                let hasher = rustc_hash::FxBuildHasher;
+                proptest::prop_assert_eq!(hasher.hash_one(AgentName(&a)), hasher.hash_one(AgentName(&b)));
+            }
         }
 
         /// Cutting at separator bytes gives what cutting at separator characters gives.

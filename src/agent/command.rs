@@ -42,20 +42,25 @@ fn push_escaped(line: &mut String, text: &str, property: bool) {
 /// Formats `##vso[<name> k=v;...]<data>` with every part escaped.
 pub fn format(name: &str, properties: &[(&str, &str)], data: &str) -> String {
     let mut line = String::with_capacity(32 + name.len() + data.len());
+    push_format(&mut line, name, properties, data);
+    line
+}
+
+/// Appends what [`format`] returns to `line`.
+pub fn push_format(line: &mut String, name: &str, properties: &[(&str, &str)], data: &str) {
     line.push_str("##vso[");
     line.push_str(name);
     for (index, (key, value)) in properties.iter().enumerate() {
         line.push(if index == 0 { ' ' } else { ';' });
         line.push_str(key);
         line.push('=');
-        push_escaped(&mut line, value, true);
+        push_escaped(line, value, true);
     }
     if !properties.is_empty() {
         line.push(';');
     }
     line.push(']');
-    push_escaped(&mut line, data, false);
-    line
+    push_escaped(line, data, false);
 }
 
 /// Attaches the Markdown file at `path` to the run's summary page.
@@ -66,6 +71,11 @@ pub fn upload_summary(path: &str) -> String {
 /// Registers `value` with the agent's masker.
 pub fn set_secret(value: &str) -> String {
     format("task.setsecret", &[], value)
+}
+
+/// Appends what [`set_secret`] returns to `line`.
+pub fn push_set_secret(line: &mut String, value: &str) {
+    push_format(line, "task.setsecret", &[], value);
 }
 
 /// How a variable is set: secret or plain, output (`$(<step>.<name>)`) or job (`$(<name>)`).
@@ -96,6 +106,13 @@ impl VariableKind {
 
 /// Sets the variable `name`; the flags that are false are left out, as task-lib does.
 pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
+    let mut line = String::new();
+    push_set_variable(&mut line, name, value, kind);
+    line
+}
+
+/// Appends what [`set_variable`] returns to `line`.
+pub fn push_set_variable(line: &mut String, name: &str, value: &str, kind: VariableKind) {
     let variable = ("variable", name);
     let (secret, output) = (("issecret", "true"), ("isoutput", "true"));
     let properties: &[(&str, &str)] = match (kind.secret, kind.output) {
@@ -104,7 +121,7 @@ pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
         (false, true) => &[variable, output],
         (false, false) => &[variable],
     };
-    format("task.setvariable", properties, value)
+    push_format(line, "task.setvariable", properties, value);
 }
 
 /// Hands `value` to the later steps of the same task instance (its post-job step), which read

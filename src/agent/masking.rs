@@ -129,7 +129,7 @@ impl Found {
 /// JSON. Most secrets are, and a step with a thousand of them should not pay for the search.
 /// Checked on bytes: an ASCII graphic character at each end rules out whitespace there
 /// (Unicode whitespace outside ASCII is never a single byte).
-fn is_single_form(value: &str) -> bool {
+pub fn is_single_form(value: &str) -> bool {
     let bytes = value.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;

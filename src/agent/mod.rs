@@ -107,6 +107,12 @@ impl<'h, H: Host> Agent<'h, H> {
     /// Registers `value` with the agent's masker, with every form of it a log could show
     /// (see `masking`), and keeps them all out of every later message.
     pub fn register_secret(&self, value: &str) {
+        // Most values are their only form: registered as they are, with no search for
+        // others and no second set to keep them in.
+        if masking::is_single_form(value) {
+            self.register_one(value);
+            return;
+        }
         // A value is looked up first: each is registered where it arrives, then again on
         // delivery, and copying it every time would cost a step with many secrets.
         if self.registered_values.borrow().contains(value) {
@@ -125,11 +131,16 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Registers each of `strings` not registered yet, exactly as it is.
     fn register_each(&self, strings: Vec<String>) {
-        let mut secrets = self.secrets.borrow_mut();
         for secret in strings {
-            if secrets.insert(&secret) {
-                self.host.write_line(&command::set_secret(&secret));
-            }
+            self.register_one(&secret);
+        }
+    }
+
+    /// Registers `secret`, exactly as it is, unless it is registered already.
+    fn register_one(&self, secret: &str) {
+        if self.secrets.borrow_mut().insert(secret) {
+            self.host
+                .write_line_with(&|line| command::push_set_secret(line, secret));
         }
     }
 
@@ -139,13 +150,13 @@ impl<'h, H: Host> Agent<'h, H> {
             self.register_secret(value);
         }
         self.host
-            .write_line(&command::set_variable(name, value, kind));
+            .write_line_with(&|line| command::push_set_variable(line, name, value, kind));
     }
 
     /// Hands `value` to this task's post-job step as a secret task variable; the value is
     /// registered first, exactly as it is (its parts are registered where they came from).
     pub fn set_task_variable(&self, name: &str, value: &str) {
-        self.register_each(vec![value.to_string()]);
+        self.register_one(value);
         self.host
             .write_line(&command::set_task_variable(name, value));
     }

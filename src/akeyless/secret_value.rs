@@ -49,7 +49,7 @@ impl Serialize for Accessibility {
 /// The request body. `ignore-cache` is a string on the wire, not a boolean.
 #[derive(Debug, Clone, Serialize)]
 pub struct GetSecretValue<'a> {
-    pub names: &'a [String],
+    pub names: &'a [&'a str],
     pub token: &'a str,
     #[serde(rename = "ignore-cache")]
     pub ignore_cache: &'static str,
@@ -60,7 +60,7 @@ pub struct GetSecretValue<'a> {
 
 impl<'a> GetSecretValue<'a> {
     pub fn new(
-        names: &'a [String],
+        names: &'a [&'a str],
         token: &'a str,
         ignore_cache: bool,
         accessibility: Accessibility,
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn the_body_has_names_as_an_array_and_ignore_cache_as_a_string() {
-        let names = vec!["/a".to_string(), "/b".to_string()];
+        let names = vec!["/a", "/b"];
         let body = GetSecretValue::new(&names, "t-1", true, Accessibility::Personal, Some(3));
         assert_eq!(
             serde_json::to_value(body).unwrap(),
@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn version_is_left_out_when_not_given() {
-        let names = vec!["/a".to_string()];
+        let names = vec!["/a"];
         let body = GetSecretValue::new(&names, "t-1", false, Accessibility::Regular, None);
         assert_eq!(
             serde_json::to_value(body).unwrap(),

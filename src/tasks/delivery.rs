@@ -68,15 +68,19 @@ pub fn plan<'a>(
     assignments: &'a [Assignment],
     values: Vec<String>,
 ) -> Result<Vec<Delivery<'a>>, TaskError> {
-    let mut deliveries = Vec::new();
-    let by_name: FxHashMap<String, &Assignment> = assignments
-        .iter()
-        .map(|a| (grammar::variable_key(&a.variable), a))
-        .collect();
+    let mut deliveries = Vec::with_capacity(assignments.len());
+    // Built when the first value needs a marker; most steps have none.
+    let mut by_name: Option<FxHashMap<String, &Assignment>> = None;
     for (assignment, raw) in assignments.iter().zip(values) {
         let encoded = !assignment.to_file && multiline::needs_encoding(&raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
+            let by_name = by_name.get_or_insert_with(|| {
+                assignments
+                    .iter()
+                    .map(|a| (grammar::variable_key(&a.variable), a))
+                    .collect()
+            });
             if let Some(clash) = by_name.get(&grammar::variable_key(&marker)) {
                 return Err(TaskError::Message(format!(
                     "The value for '{}' has line breaks, so it is delivered base64-encoded with \

@@ -60,11 +60,13 @@ pub async fn run<H: Host>(
         let chunk = client.call(&request).await.map_err(explain_refused_token)?;
         received.extend(register_values(agent, chunk)?);
     }
-    check_all_received(&unique_paths, &received)?;
-    let per_entry = entries
+    let Some(per_entry) = entries
         .iter()
-        .map(|entry| received[&entry.target].clone())
-        .collect();
+        .map(|entry| received.get(&entry.target).cloned())
+        .collect()
+    else {
+        return Err(missing_values(&unique_paths, &received));
+    };
     delivery::deliver(
         agent,
         &delivery::plan(PATHS_INPUT, &entries, per_entry)?,
@@ -130,27 +132,21 @@ fn accessibility_input<H: Host>(agent: &Agent<'_, H>) -> Result<Accessibility, T
     })
 }
 
-/// Fails naming every requested path the replies lacked or left null.
-fn check_all_received(
-    paths: &[String],
-    received: &FxHashMap<String, String>,
-) -> Result<(), TaskError> {
+/// The failure naming every requested path the replies lacked or left null.
+fn missing_values(paths: &[&str], received: &FxHashMap<String, String>) -> TaskError {
     let missing: Vec<&str> = paths
         .iter()
+        .copied()
         .filter(|path| !received.contains_key(*path))
-        .map(String::as_str)
         .collect();
-    if !missing.is_empty() {
-        return Err(TaskError::Message(format!(
-            "Akeyless returned no value for {} of the {} requested path(s): {}. No variable was \
+    TaskError::Message(format!(
+        "Akeyless returned no value for {} of the {} requested path(s): {}. No variable was \
              set. Check the spelling of each path and that the auth method's access role may \
              read it.",
-            missing.len(),
-            paths.len(),
-            missing.join(", ")
-        )));
-    }
-    Ok(())
+        missing.len(),
+        paths.len(),
+        missing.join(", ")
+    ))
 }
 
 #[cfg(test)]

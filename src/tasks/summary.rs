@@ -79,15 +79,18 @@ pub fn render(rows: &[(String, String)]) -> String {
 }
 
 /// Appends `text` as literal table-cell text: Markdown characters backslash-escaped, line
-/// breaks and other control characters turned into spaces. Runs of plain text are copied
-/// whole (a summary can have a thousand rows).
+/// breaks and other control characters turned into spaces. Scanned by bytes and copied in
+/// runs (a summary can have a thousand rows): every Markdown character is ASCII, and so is
+/// every control character but U+0080 to U+009F, two bytes starting with 0xC2.
 fn push_cell(markdown: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut copied_to = 0;
-    for (at, character) in text.char_indices() {
-        let replacement = match character {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '(' | ')'
-            | '&' => None,
-            control if control.is_control() => Some(' '),
+    for (at, &byte) in bytes.iter().enumerate() {
+        let (replacement, length) = match byte {
+            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'|' | b'#' | b'!' | b'~'
+            | b'(' | b')' | b'&' => (None, 1),
+            0x00..=0x1F | 0x7F => (Some(' '), 1),
+            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (Some(' '), 2),
             _ => continue,
         };
         markdown.push_str(&text[copied_to..at]);
@@ -95,10 +98,10 @@ fn push_cell(markdown: &mut String, text: &str) {
             Some(space) => markdown.push(space),
             None => {
                 markdown.push('\\');
-                markdown.push(character);
+                markdown.push(char::from(byte));
             }
         }
-        copied_to = at + character.len_utf8();
+        copied_to = at + length;
     }
     markdown.push_str(&text[copied_to..]);
 }
@@ -176,6 +179,24 @@ mod tests {
         let table = render(&rows(&[("$(A|B)", "[x](http://e)\n`c`")]));
         assert!(table.ends_with("| $\\(A\\|B\\) | \\[x\\]\\(http://e\\) \\`c\\` |\n"));
         assert_eq!(table.lines().count(), 3);
+    }
+
+    proptest::proptest! {
+        /// Byte by byte, a cell comes out as the rule says character by character.
+        #[test]
+        fn a_cell_escapes_markdown_and_blanks_every_control_character(text in "\\PC{0,12}|[\u{0}-\u{a0}|*_é]{0,12}") {
+            let mut cell = String::new();
+            push_cell(&mut cell, &text);
+            let expected: String = text
+                .chars()
+                .flat_map(|c| match c {
+                    c if "\\`*_[]<>|#!~()&".contains(c) => vec!['\\', c],
+                    c if c.is_control() => vec![' '],
+                    c => vec![c],
+                })
+                .collect();
+            proptest::prop_assert_eq!(cell, expected);
+        }
     }
 
     #[test]
