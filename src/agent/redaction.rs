@@ -100,8 +100,10 @@ impl Redactor {
         // The covered run being built: where it starts and where it ends so far.
         let mut covered: Option<(usize, usize)> = None;
         for (at, &byte) in text.as_bytes().iter().enumerate() {
-            // Secrets start at characters, never inside one.
-            if byte & 0xC0 == 0x80 {
+            // Most bytes start no secret and are passed over. Those that do are never inside
+            // a character: a secret's first byte starts one. A covered run is written out at
+            // the next such byte past its end, or after the loop.
+            if !self.first_bytes[usize::from(byte)] {
                 continue;
             }
             if let Some((start, end)) = covered {
@@ -131,11 +133,9 @@ impl Redactor {
         Cow::Owned(redacted)
     }
 
-    /// Where the longest secret starting at byte `at` of `text` ends, if one does.
+    /// Where the longest secret starting at byte `at` of `text` (a byte that starts one) ends,
+    /// if one does.
     fn longest_secret_at(&self, text: &str, at: usize) -> Option<usize> {
-        if !self.first_bytes[usize::from(text.as_bytes()[at])] {
-            return None;
-        }
         let left = text.len() - at;
         let long_ones_may_start = self.long_secret_may_start(text.as_bytes(), at);
         self.lengths

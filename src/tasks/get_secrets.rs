@@ -47,7 +47,10 @@ pub async fn run<H: Host>(
     let token = tasks::token_or_login(agent, &endpoint, &client, cleanup).await?;
 
     let mut entries = paths.entries;
-    entries.extend(folders::expand(agent, &client, &token, &paths.folders, &entries).await?);
+    if !paths.folders.is_empty() {
+        let expanding = folders::expand(agent, &client, &token, &paths.folders, &entries);
+        entries.extend(tasks::rarely_taken(expanding).await?);
+    }
     let unique_paths = grammar::unique_targets(&entries);
     agent.info(&format!(
         "Fetching {} secret path(s) from Akeyless for {} variable(s).",

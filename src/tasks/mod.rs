@@ -22,6 +22,8 @@ pub mod ssh_certificate;
 pub mod summary;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::agent::{Agent, Endpoint, InputError};
 use crate::akeyless::{ApiError, BaseUrl, Client};
@@ -106,6 +108,16 @@ pub fn is_unusable_token(token: &str) -> bool {
 /// The token for a get task: the `token` input (registered as a secret when the task
 /// started); or, when it is empty, a fresh login with the service connection's method, whose
 /// token `cleanup` then revokes at the end of the job.
+/// `future` behind a pointer to its poll function, for a path most runs of a step skip. An
+/// `async fn`'s state machine is otherwise folded into its caller's, and V8 compiles a wasm
+/// function whole when it is first called: a step given a token would compile its login
+/// too. Behind the pointer, that code is compiled only when the path is taken.
+pub fn rarely_taken<'a, T>(
+    future: impl Future<Output = T> + 'a,
+) -> Pin<Box<dyn Future<Output = T> + 'a>> {
+    Box::pin(future)
+}
+
 pub async fn token_or_login<H: Host>(
     agent: &Agent<'_, H>,
     endpoint: &Endpoint,
@@ -122,7 +134,7 @@ pub async fn token_or_login<H: Host>(
         "The input 'token' is empty, so this step logs in to Akeyless itself with the service \
          connection, and revokes that token when the job ends.",
     );
-    let login = login::log_in(agent, endpoint, client).await?;
+    let login = rarely_taken(login::log_in(agent, endpoint, client)).await?;
     cleanup.token = Some(login.token.clone());
     cleanup.revoke_token = true;
     cleanup.token_expiration = login.expiration;
