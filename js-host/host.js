@@ -236,25 +236,29 @@ function transportError(error) {
   return { code: error.code || error.name || 'EUNKNOWN', message: error.message || 'the request failed' };
 }
 
+/** `text` on one line: the answer's head is made of lines. */
+function oneLine(text) {
+  return String(text).replace(/[\r\n]+/g, ' ');
+}
+
 /**
- * Performs one HTTP exchange. Takes the core's request as JSON and always resolves, to
- * `{"response":{status,headers}}` as JSON, a line break and the body as it came, or to
- * `{"error":{code,message}}` as JSON, in UTF-8 bytes. The body stays out of the JSON so that
- * the core reads it once, not first as an escaped JSON string and then again as the reply,
- * and it stays bytes, which cross into wasm in one copy (a string crosses one character at a
- * time).
+ * Performs one HTTP exchange. Takes the core's request as JSON and its body apart (a large
+ * body is not worth escaping into JSON and parsing out again), and always resolves, in UTF-8
+ * bytes (which cross into wasm in one copy; a string crosses one character at a time), to
+ * `response <status>`, a `<name>: <value>` line per header, an empty line and the body as it
+ * came, or to `error <code>` and a line of message; see `HttpOutcome` in src/host.rs.
  */
-function exchange(requestJson) {
+function exchange(requestJson, requestBody) {
   return new Promise((resolve) => {
     let settled = false;
     let timer = null;
-    const settle = (outcome, bodyChunks = []) => {
+    const settle = (head, bodyChunks = []) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(Buffer.concat([Buffer.from(`${JSON.stringify(outcome)}\n`, 'utf8'), ...bodyChunks]));
+      resolve(Buffer.concat([Buffer.from(head, 'utf8'), ...bodyChunks]));
     };
-    const failWith = (code, message) => settle({ error: { code, message } });
+    const failWith = (code, message) => settle(`error ${oneLine(code)}\n${oneLine(message)}`);
 
     let request;
     let url;
@@ -277,7 +281,7 @@ function exchange(requestJson) {
       return;
     }
     const transport = url.protocol === 'https:' ? https() : http;
-    const body = Buffer.from(request.body, 'utf8');
+    const body = Buffer.from(requestBody, 'utf8');
     const headers = Object.fromEntries(request.headers);
     headers['content-length'] = String(body.length);
 
@@ -295,9 +299,11 @@ function exchange(requestJson) {
         chunks.push(chunk);
       });
       incoming.on('end', () => {
-        const responseHeaders = Object.entries(incoming.headers)
-          .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]);
-        settle({ response: { status: incoming.statusCode, headers: responseHeaders } }, chunks);
+        let head = `response ${incoming.statusCode}\n`;
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          head += `${name}: ${oneLine(Array.isArray(value) ? value.join(', ') : value)}\n`;
+        }
+        settle(`${head}\n`, chunks);
       });
       incoming.on('error', closedEarly);
       incoming.on('close', () => {

@@ -18,6 +18,9 @@ pub struct HttpRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// Handed to the host beside the rest, not inside its JSON: a large body is not worth
+    /// escaping and parsing again.
+    #[serde(skip)]
     pub body: String,
     /// The host gives up if no connection is made within this long.
     pub connect_timeout_ms: u64,
@@ -65,7 +68,7 @@ impl HttpResponse {
 }
 
 /// Why an exchange produced no response: a connection, TLS or timeout failure.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportError {
     /// Node's error code (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `CERT_HAS_EXPIRED`...).
     pub code: String,
@@ -148,49 +151,70 @@ pub fn decode_key_pair(json: &str) -> Result<GeneratedKeyPair, String> {
     }
 }
 
-/// The host's answer to an exchange, as it crosses the wasm boundary: this as JSON on the
-/// first line and, after a response, its body as it came on the rest. The body stays out of
-/// the JSON so that a large reply is read once, not as an escaped string and then again.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum HttpOutcome {
-    Response(ResponseHead),
-    Error(TransportError),
-}
-
-/// A response without its body.
-#[derive(Debug, Deserialize)]
-pub struct ResponseHead {
-    status: u16,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
-}
+/// The host's answer to an exchange, as it crosses the wasm boundary, in UTF-8:
+///
+/// ```text
+/// response <status>          error <code>
+/// <name>: <value>            <message>
+/// ...
+/// (an empty line)
+/// <the body, as it came>
+/// ```
+///
+/// Plain lines rather than JSON: a reply's body is read once, as it came, and the few head
+/// fields need no parser. The host writes header values and messages on one line each.
+pub struct HttpOutcome;
 
 impl HttpOutcome {
-    /// Decodes the host's answer, as UTF-8; a garbled answer becomes a transport error. A
-    /// body that is not UTF-8 has its bad bytes replaced by U+FFFD.
+    /// Decodes the host's answer; a garbled answer becomes a transport error. A body that is
+    /// not UTF-8 has its bad bytes replaced by U+FFFD.
     pub fn decode(answer: &[u8]) -> Result<HttpResponse, TransportError> {
-        let (outcome, body) = match answer.iter().position(|&byte| byte == b'\n') {
-            Some(at) => (&answer[..at], &answer[at + 1..]),
-            None => (answer, &answer[answer.len()..]),
+        let garbled = || TransportError {
+            code: "EHOST".to_string(),
+            message: "the task host returned an unreadable answer".to_string(),
         };
-        match serde_json::from_slice::<HttpOutcome>(outcome) {
-            Ok(HttpOutcome::Response(head)) => Ok(HttpResponse {
-                status: head.status,
-                headers: head.headers,
-                // Checked first: the lossy reading is much slower on the valid bodies that
-                // nearly every reply has.
-                body: match std::str::from_utf8(body) {
-                    Ok(text) => text.to_string(),
-                    Err(_) => String::from_utf8_lossy(body).into_owned(),
-                },
+        let (first, mut rest) = next_line(answer).ok_or_else(garbled)?;
+        match first.split_once(' ') {
+            Some(("response", status)) => {
+                let status = status.parse().map_err(|_| garbled())?;
+                let mut headers = Vec::new();
+                loop {
+                    let (line, after) = next_line(rest).ok_or_else(garbled)?;
+                    rest = after;
+                    if line.is_empty() {
+                        break;
+                    }
+                    let (name, value) = line.split_once(": ").ok_or_else(garbled)?;
+                    headers.push((name.to_string(), value.to_string()));
+                }
+                Ok(HttpResponse {
+                    status,
+                    headers,
+                    body: text(rest),
+                })
+            }
+            Some(("error", code)) => Err(TransportError {
+                code: code.to_string(),
+                message: text(rest),
             }),
-            Ok(HttpOutcome::Error(error)) => Err(error),
-            Err(_) => Err(TransportError {
-                code: "EHOST".to_string(),
-                message: "the task host returned an unreadable answer".to_string(),
-            }),
+            _ => Err(garbled()),
         }
+    }
+}
+
+/// The first line of `bytes` as UTF-8 text, and what follows its `\n`.
+fn next_line(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let end = bytes.iter().position(|&byte| byte == b'\n')?;
+    let line = std::str::from_utf8(&bytes[..end]).ok()?;
+    Some((line, &bytes[end + 1..]))
+}
+
+/// `bytes` as text, bad UTF-8 replaced by U+FFFD. Checked first: the lossy reading is much
+/// slower on the valid text nearly every reply is.
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -261,11 +285,11 @@ mod wasm {
         #[wasm_bindgen(method, js_name = readFile)]
         fn read_text(this: &JsHost, path: &str) -> String;
 
-        /// Takes the request as JSON; resolves (never rejects) to an `HttpOutcome` as JSON,
-        /// then the body after a line break, as UTF-8 bytes in a `Uint8Array` (for the reason
-        /// `read_env` gives).
+        /// Takes the request as JSON and its body; resolves (never rejects) to the answer
+        /// `HttpOutcome` decodes, as UTF-8 bytes in a `Uint8Array` (for the reason `read_env`
+        /// gives).
         #[wasm_bindgen(method, js_name = http)]
-        fn exchange(this: &JsHost, request_json: &str) -> js_sys::Promise;
+        fn exchange(this: &JsHost, request_json: &str, body: &str) -> js_sys::Promise;
 
         /// The file operations answer `undefined` when done, or Node's error code.
         #[wasm_bindgen(method, js_name = createDirectory)]
@@ -392,7 +416,7 @@ mod wasm {
         async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
             self.flush_lines();
             let request_json = serde_json::to_string(request).unwrap_or_default();
-            let answer = JsFuture::from(self.exchange(&request_json)).await;
+            let answer = JsFuture::from(self.exchange(&request_json, &request.body)).await;
             let bytes = answer
                 .ok()
                 .and_then(|value| value.dyn_into::<js_sys::Uint8Array>().ok())
@@ -408,12 +432,12 @@ mod tests {
 
     #[test]
     fn a_response_outcome_decodes_to_the_response() {
-        let decoded = HttpOutcome::decode(
-            b"{\"response\":{\"status\":503,\"headers\":[[\"retry-after\",\"2\"]]}}\n{\"a\":\n\"b\"}",
-        )
-        .unwrap();
+        let decoded =
+            HttpOutcome::decode(b"response 503\nretry-after: 2\nx-note: a: b\n\n{\"a\":\n\"b\"}")
+                .unwrap();
         assert_eq!(decoded.status, 503);
         assert_eq!(decoded.header("retry-after"), Some("2"));
+        assert_eq!(decoded.header("x-note"), Some("a: b"));
         assert_eq!(decoded.header("date"), None);
         assert_eq!(
             decoded.body, "{\"a\":\n\"b\"}",
@@ -423,23 +447,26 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_utf8_has_its_bad_bytes_replaced() {
-        let decoded =
-            HttpOutcome::decode(b"{\"response\":{\"status\":200,\"headers\":[]}}\nok\xff").unwrap();
+        let decoded = HttpOutcome::decode(b"response 200\n\nok\xff").unwrap();
         assert_eq!(decoded.body, "ok\u{fffd}");
     }
 
     #[test]
-    fn a_response_without_a_body_line_has_an_empty_body() {
-        let decoded = HttpOutcome::decode(br#"{"response":{"status":204,"headers":[]}}"#).unwrap();
+    fn a_response_with_an_empty_body_has_an_empty_body() {
+        let decoded = HttpOutcome::decode(b"response 204\n\n").unwrap();
         assert_eq!((decoded.status, decoded.body.as_str()), (204, ""));
     }
 
     #[test]
     fn an_error_outcome_decodes_to_the_transport_error() {
-        let decoded = HttpOutcome::decode(
-            b"{\"error\":{\"code\":\"ECONNREFUSED\",\"message\":\"refused\"}}\n",
+        let decoded = HttpOutcome::decode(b"error ECONNREFUSED\nconnect refused 127.0.0.1:1");
+        assert_eq!(
+            decoded.unwrap_err(),
+            TransportError {
+                code: "ECONNREFUSED".to_string(),
+                message: "connect refused 127.0.0.1:1".to_string()
+            }
         );
-        assert_eq!(decoded.unwrap_err().code, "ECONNREFUSED");
     }
 
     #[test]
@@ -454,11 +481,22 @@ mod tests {
 
     #[test]
     fn a_garbled_outcome_is_a_transport_error_not_a_panic() {
-        assert_eq!(HttpOutcome::decode(b"not json").unwrap_err().code, "EHOST");
+        for garbled in [
+            &b""[..],
+            b"not an answer",
+            b"response x\n\n",
+            b"response 200\n",
+            b"response 200\nno-colon\n\n",
+            b"response 200\n\xff: x\n\n",
+            b"other 1\n",
+        ] {
+            let decoded = HttpOutcome::decode(garbled);
+            assert_eq!(decoded.unwrap_err().code, "EHOST", "{garbled:?}");
+        }
     }
 
     #[test]
-    fn a_request_crosses_the_boundary_as_camel_case_json() {
+    fn a_request_crosses_the_boundary_as_camel_case_json_without_its_body() {
         let request = HttpRequest {
             method: "POST".to_string(),
             url: "https://api.akeyless.io/auth".to_string(),
@@ -478,7 +516,7 @@ mod tests {
         let json = serde_json::to_string(&request).unwrap();
         assert_eq!(
             json,
-            r#"{"method":"POST","url":"https://api.akeyless.io/auth","headers":[["accept","application/json"]],"body":"{}","connectTimeoutMs":10000,"timeoutMs":20000,"route":{"proxy":{"url":"http://proxy:3128","username":"u","password":null},"caFiles":["/etc/ca.pem"]}}"#
+            r#"{"method":"POST","url":"https://api.akeyless.io/auth","headers":[["accept","application/json"]],"connectTimeoutMs":10000,"timeoutMs":20000,"route":{"proxy":{"url":"http://proxy:3128","username":"u","password":null},"caFiles":["/etc/ca.pem"]}}"#
         );
     }
 }
