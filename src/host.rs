@@ -184,7 +184,9 @@ impl HttpOutcome {
                     if line.is_empty() {
                         break;
                     }
-                    let (name, value) = line.split_once(": ").ok_or_else(garbled)?;
+                    // A name holds no `:`; the value follows `: `.
+                    let (name, value) = line.split_once(':').ok_or_else(garbled)?;
+                    let value = value.strip_prefix(' ').ok_or_else(garbled)?;
                     headers.push((name.to_string(), value.to_string()));
                 }
                 Ok(HttpResponse {

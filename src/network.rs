@@ -121,12 +121,7 @@ impl NetworkSettings {
         } else {
             self.http_proxy.clone()
         }?;
-        let (host, port) = host_and_port(url);
-        if self
-            .no_proxy
-            .iter()
-            .any(|entry| no_proxy_matches(entry, &host, port))
-        {
+        if self.bypassed_by_no_proxy(url) {
             return None;
         }
         Some(Proxy {
@@ -134,6 +129,17 @@ impl NetworkSettings {
             username: None,
             password: None,
         })
+    }
+
+    /// Whether `NO_PROXY` names the host of `url`. Apart from the rest of
+    /// `environment_proxy`, so that a run with no proxy (most runs) never compiles it: V8
+    /// compiles a wasm function whole on its first call.
+    #[inline(never)]
+    fn bypassed_by_no_proxy(&self, url: &str) -> bool {
+        let (host, port) = host_and_port(url);
+        self.no_proxy
+            .iter()
+            .any(|entry| no_proxy_matches(entry, &host, port))
     }
 }
 
@@ -155,7 +161,7 @@ fn bypass_patterns(list: Option<String>) -> Vec<String> {
 /// The lower-cased host and the port of an `http(s)://` URL.
 fn host_and_port(url: &str) -> (String, u16) {
     let lower = url.to_ascii_lowercase();
-    let (rest, default_port) = match lower.split_once("://") {
+    let (rest, default_port) = match split_scheme(&lower) {
         Some(("https", rest)) => (rest, 443),
         Some((_, rest)) => (rest, 80),
         None => (lower.as_str(), 80),
@@ -172,6 +178,16 @@ fn host_and_port(url: &str) -> (String, u16) {
         Some((host, port)) => (host.to_string(), port.parse().unwrap_or(default_port)),
         None => (authority.to_string(), default_port),
     }
+}
+
+/// `url` split at its `://`, if it has one. Found by bytes: a substring searcher is a lot of
+/// code for every step to compile.
+fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let at = url
+        .as_bytes()
+        .windows(3)
+        .position(|bytes| bytes == b"://")?;
+    Some((&url[..at], &url[at + 3..]))
 }
 
 /// curl's `NO_PROXY` rules: `*` matches all; `example.com` and `.example.com` match the host
@@ -198,7 +214,7 @@ fn no_proxy_matches(entry: &str, host: &str, port: u16) -> bool {
 /// run to the last `@` before any query or fragment, even across a `/`: a password may hold
 /// an unencoded `/`, and no part of it may be printed.
 pub fn without_credentials(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
+    let (scheme, rest) = match split_scheme(url) {
         Some((scheme, rest)) => (Some(scheme), rest),
         None => (None, url),
     };
@@ -214,8 +230,9 @@ pub fn without_credentials(url: &str) -> String {
 }
 
 /// The password embedded in a proxy URL (`http://user:password@proxy`), percent-decoded.
+#[inline(never)]
 fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
+    let rest = split_scheme(url)?.1;
     let userinfo = rest.split('/').next()?.rsplit_once('@')?.0;
     let password = userinfo.split_once(':')?.1;
     (!password.is_empty()).then(|| percent_decode(password))

@@ -197,10 +197,16 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Writes `text` as `##[debug]` lines when the pipeline runs with `system.debug`.
     pub fn debug(&self, text: &str) {
+        self.debug_with(|| text.to_string());
+    }
+
+    /// Writes the text `text()` makes as `##[debug]` lines when the pipeline runs with
+    /// `system.debug`; the text is made only then (every request has a debug line).
+    pub fn debug_with(&self, text: impl FnOnce() -> String) {
         if !self.debug_enabled {
             return;
         }
-        for line in self.printable(text).lines() {
+        for line in self.printable(&text()).lines() {
             self.host.write_line(&format!("##[debug]{line}"));
         }
     }

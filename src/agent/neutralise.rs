@@ -51,7 +51,7 @@ fn needs_escape(c: char) -> bool {
 pub fn neutralise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("##") {
+    while let Some(at) = double_hash(rest) {
         let after = &rest[at + 2..];
         out.push_str(&rest[..at]);
         out.push('#');
@@ -63,6 +63,15 @@ pub fn neutralise(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where the first `##` of `text` starts: found by bytes (`#` is ASCII), with no substring
+/// searcher to compile for every step.
+fn double_hash(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (1..bytes.len())
+        .find(|&at| bytes[at] == b'#' && bytes[at - 1] == b'#')
+        .map(|at| at - 1)
 }
 
 fn starts_command(after_hashes: &str) -> bool {

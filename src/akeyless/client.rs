@@ -155,11 +155,13 @@ pub async fn exchange<H: Host>(
         let outcome = host.http(&request).await;
         // Whole milliseconds: printing floats would add the float formatter to the wasm.
         let took = (host.now_ms() - sent).max(0.0).round() as u64;
-        agent.debug(&format!(
-            "{} {url} attempt {attempt}: {} in {took} ms",
-            request.method,
-            describe(&outcome)
-        ));
+        agent.debug_with(|| {
+            format!(
+                "{} {url} attempt {attempt}: {} in {took} ms",
+                request.method,
+                describe(&outcome)
+            )
+        });
 
         let wait = match retry::verdict(&outcome, policy.may_create, host.wall_clock_ms()) {
             Verdict::Done => None,
