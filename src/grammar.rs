@@ -815,7 +815,7 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             let entries: Vec<(String, String)> = entries
                 .into_iter()
-                .filter(|(variable, _)| seen.insert(variable.to_ascii_lowercase()))
+                .filter(|(variable, _)| seen.insert(variable_key(variable)))
                 .collect();
             let list: String = entries
                 .iter()

@@ -70,16 +70,17 @@ pub async fn run<H: Host>(
     else {
         return Err(missing_values(&unique_paths, &received));
     };
-    delivery::deliver(
-        agent,
-        &delivery::plan(PATHS_INPUT, &entries, per_entry)?,
-        cleanup,
-    )?;
-    Ok(format!(
+    let deliveries = delivery::plan(PATHS_INPUT, &entries, per_entry)?;
+    delivery::deliver(agent, &deliveries, cleanup)?;
+    let message = format!(
         "Set {} secret variable(s) from Akeyless: {}.",
         entries.len(),
         name_list(&entries)
-    ))
+    );
+    // Thousands of strings: freed with the process rather than one by one.
+    tasks::left_to_process_exit(deliveries);
+    tasks::left_to_process_exit((received, entries));
+    Ok(message)
 }
 
 /// Each value of a reply as text (a string as it is, anything else as compact JSON; null
