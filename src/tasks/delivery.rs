@@ -49,7 +49,7 @@ pub fn check_size(bytes: usize, what: impl FnOnce() -> String) -> Result<(), Tas
 pub struct Delivery<'a> {
     assignment: &'a Assignment,
     /// The secret as Akeyless holds it.
-    raw: String,
+    raw: &'a str,
     /// Its base64 form, set in its place, when it has line breaks.
     encoded: Option<String>,
 }
@@ -57,7 +57,7 @@ pub struct Delivery<'a> {
 impl Delivery<'_> {
     /// The value as set: the secret, or its base64 form.
     fn value(&self) -> &str {
-        self.encoded.as_deref().unwrap_or(&self.raw)
+        self.encoded.as_deref().unwrap_or(self.raw)
     }
 }
 
@@ -66,13 +66,13 @@ impl Delivery<'_> {
 pub fn plan<'a>(
     input: &str,
     assignments: &'a [Assignment],
-    values: Vec<String>,
+    values: Vec<&'a str>,
 ) -> Result<Vec<Delivery<'a>>, TaskError> {
     let mut deliveries = Vec::with_capacity(assignments.len());
     // Built when the first value needs a marker; most steps have none.
     let mut by_name: Option<FxHashMap<String, &Assignment>> = None;
     for (assignment, raw) in assignments.iter().zip(values) {
-        let encoded = !assignment.to_file && multiline::needs_encoding(&raw);
+        let encoded = !assignment.to_file && multiline::needs_encoding(raw);
         if encoded {
             let marker = marker_name(&assignment.variable);
             let by_name = by_name.get_or_insert_with(|| {
@@ -107,7 +107,7 @@ pub fn deliver<H: Host>(
     cleanup: &mut Cleanup,
 ) -> Result<(), TaskError> {
     for delivery in deliveries {
-        agent.register_secret(&delivery.raw);
+        agent.register_secret(delivery.raw);
     }
     for delivery in deliveries {
         explain(agent, delivery);
@@ -117,7 +117,7 @@ pub fn deliver<H: Host>(
     for delivery in deliveries {
         let assignment = delivery.assignment;
         file_paths.push(match assignment.to_file {
-            true => Some(files.write(agent, cleanup, &assignment.variable, &delivery.raw)?),
+            true => Some(files.write(agent, cleanup, &assignment.variable, delivery.raw)?),
             false => None,
         });
     }

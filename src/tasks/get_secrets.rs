@@ -57,7 +57,7 @@ pub async fn run<H: Host>(
         unique_paths.len(),
         entries.len()
     ));
-    let mut received = FxHashMap::default();
+    let mut received = FxHashMap::with_capacity_and_hasher(unique_paths.len(), Default::default());
     for names in unique_paths.chunks(NAMES_PER_REQUEST) {
         let request = GetSecretValue::new(names, &token, ignore_cache, accessibility, version);
         let chunk = client.call(&request).await.map_err(explain_refused_token)?;
@@ -65,7 +65,7 @@ pub async fn run<H: Host>(
     }
     let Some(per_entry) = entries
         .iter()
-        .map(|entry| received.get(&entry.target).cloned())
+        .map(|entry| received.get(&entry.target).map(String::as_str))
         .collect()
     else {
         return Err(missing_values(&unique_paths, &received));

@@ -24,7 +24,11 @@ pub fn publish<H: Host>(
     cleanup: &mut Cleanup,
 ) -> Result<(), TaskError> {
     let field_values = fields::values(field_list, document)?;
-    let deliveries = delivery::plan(FIELDS_INPUT, field_list, field_values)?;
+    let deliveries = delivery::plan(
+        FIELDS_INPUT,
+        field_list,
+        field_values.iter().map(String::as_str).collect(),
+    )?;
     let json = document.to_string();
     agent.register_secret(&json);
     delivery::deliver(agent, &deliveries, cleanup)?;
