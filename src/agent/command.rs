@@ -51,15 +51,16 @@ pub fn push_format(line: &mut String, name: &str, properties: &[(&str, &str)], d
     line.push_str("##vso[");
     line.push_str(name);
     for (index, (key, value)) in properties.iter().enumerate() {
-        line.push(if index == 0 { ' ' } else { ';' });
+        // Strings, not chars: pushing a `char` encodes it, on every line.
+        line.push_str(if index == 0 { " " } else { ";" });
         line.push_str(key);
-        line.push('=');
+        line.push_str("=");
         push_escaped(line, value, true);
     }
     if !properties.is_empty() {
-        line.push(';');
+        line.push_str(";");
     }
-    line.push(']');
+    line.push_str("]");
     push_escaped(line, data, false);
 }
 

@@ -86,21 +86,17 @@ fn push_cell(markdown: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut copied_to = 0;
     for (at, &byte) in bytes.iter().enumerate() {
+        // Written as strings: pushing a `char` encodes it, every time.
         let (replacement, length) = match byte {
             b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'|' | b'#' | b'!' | b'~'
-            | b'(' | b')' | b'&' => (None, 1),
-            0x00..=0x1F | 0x7F => (Some(' '), 1),
-            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (Some(' '), 2),
+            | b'(' | b')' | b'&' => ("\\", 0),
+            0x00..=0x1F | 0x7F => (" ", 1),
+            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (" ", 2),
             _ => continue,
         };
+        // A Markdown character is kept after its backslash (`length` 0 copies it on).
         markdown.push_str(&text[copied_to..at]);
-        match replacement {
-            Some(space) => markdown.push(space),
-            None => {
-                markdown.push('\\');
-                markdown.push(char::from(byte));
-            }
-        }
+        markdown.push_str(replacement);
         copied_to = at + length;
     }
     markdown.push_str(&text[copied_to..]);
