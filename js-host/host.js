@@ -416,11 +416,12 @@ function createHost(readEnv) {
       fs().chmodSync(directory, mode);
     }),
     // 'wx' creates exclusively (O_CREAT | O_EXCL): an existing file or link is never opened.
+    // `contents` is UTF-8 bytes, a view of the core's memory, written before it returns.
     writeNewFile: (file, contents, mode) => fileOperation(() => {
       const descriptor = fs().openSync(file, 'wx', mode);
       try {
         fs().fchmodSync(descriptor, mode);
-        fs().writeFileSync(descriptor, contents, 'utf8');
+        fs().writeFileSync(descriptor, contents);
       } finally {
         fs().closeSync(descriptor);
       }

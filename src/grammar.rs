@@ -304,9 +304,10 @@ fn parse_raw_assignments(
     raws: &[RawEntry<'_>],
     form: EntryForm,
 ) -> Result<Vec<Assignment>, GrammarError> {
-    let mut assignments: Vec<Assignment> = Vec::new();
+    let mut assignments: Vec<Assignment> = Vec::with_capacity(raws.len());
     // Variable name -> the position and name that set it (lists can hold thousands of entries).
-    let mut first_set: FxHashMap<AgentName<'_>, (usize, &str)> = FxHashMap::default();
+    let mut first_set: FxHashMap<AgentName<'_>, (usize, &str)> =
+        FxHashMap::with_capacity_and_hasher(raws.len(), Default::default());
     for &raw in raws {
         let (variable, target) = split_entry(raw, form, "variable name")?;
         let (variable, to_file) = match variable.strip_prefix(FILE_PREFIX) {
@@ -441,9 +442,12 @@ impl Eq for AgentName<'_> {}
 
 impl std::hash::Hash for AgentName<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for byte in self.0.bytes() {
-            state.write_u8(Self::key_byte(byte));
-        }
+        // Folded here and handed over once: a call to the hasher per byte costs wasm more.
+        let folded = self.0.bytes().fold(0u64, |folded, byte| {
+            folded.rotate_left(8) ^ u64::from(Self::key_byte(byte))
+        });
+        state.write_u64(folded);
+        state.write_usize(self.0.len());
     }
 }
 

@@ -297,8 +297,10 @@ mod wasm {
         #[wasm_bindgen(method, js_name = createDirectory)]
         fn make_directory(this: &JsHost, path: &str, mode: u32) -> Option<String>;
 
+        /// The contents go over as UTF-8 bytes, a view of wasm memory: a large summary is
+        /// not decoded into a JavaScript string only to be encoded back.
         #[wasm_bindgen(method, js_name = writeNewFile)]
-        fn write_file(this: &JsHost, path: &str, contents: &str, mode: u32) -> Option<String>;
+        fn write_file(this: &JsHost, path: &str, contents: &[u8], mode: u32) -> Option<String>;
 
         #[wasm_bindgen(method, js_name = removeFile)]
         fn unlink(this: &JsHost, path: &str) -> Option<String>;
@@ -390,7 +392,7 @@ mod wasm {
         }
 
         fn write_new_file(&self, path: &str, contents: &str, mode: u32) -> Result<(), String> {
-            done(self.write_file(path, contents, mode))
+            done(self.write_file(path, contents.as_bytes(), mode))
         }
 
         fn remove_file(&self, path: &str) -> Result<(), String> {
