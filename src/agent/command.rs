@@ -79,7 +79,8 @@ pub fn set_secret(value: &str) -> String {
 
 /// Appends what [`set_secret`] returns to `line`.
 pub fn push_set_secret(line: &mut String, value: &str) {
-    push_format(line, "task.setsecret", &[], value);
+    line.push_str("##vso[task.setsecret]");
+    push_escaped(line, value, false);
 }
 
 /// How a variable is set: secret or plain, output (`$(<step>.<name>)`) or job (`$(<name>)`).
@@ -115,17 +116,18 @@ pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
     line
 }
 
-/// Appends what [`set_variable`] returns to `line`.
+/// Appends what [`set_variable`] returns to `line`: [`format`]'s output, written directly
+/// (a step with 1,000 secrets writes 2,000 of these; the flags need no escaping).
 pub fn push_set_variable(line: &mut String, name: &str, value: &str, kind: VariableKind) {
-    let variable = ("variable", name);
-    let (secret, output) = (("issecret", "true"), ("isoutput", "true"));
-    let properties: &[(&str, &str)] = match (kind.secret, kind.output) {
-        (true, true) => &[variable, secret, output],
-        (true, false) => &[variable, secret],
-        (false, true) => &[variable, output],
-        (false, false) => &[variable],
-    };
-    push_format(line, "task.setvariable", properties, value);
+    line.push_str("##vso[task.setvariable variable=");
+    push_escaped(line, name, true);
+    line.push_str(match (kind.secret, kind.output) {
+        (true, true) => ";issecret=true;isoutput=true;]",
+        (true, false) => ";issecret=true;]",
+        (false, true) => ";isoutput=true;]",
+        (false, false) => ";]",
+    });
+    push_escaped(line, value, false);
 }
 
 /// Hands `value` to the later steps of the same task instance (its post-job step), which read
@@ -299,6 +301,28 @@ mod tests {
             let escaped = escape_property(&text);
             proptest::prop_assert!(!escaped.contains(['\r', '\n', ';', ']']));
             proptest::prop_assert_eq!(agent_unescape(&escaped), text);
+        }
+
+        /// The direct writers give what the general formatter gives.
+        #[test]
+        fn set_variable_and_set_secret_are_format_written_directly(
+            name in ".*",
+            value in ".*",
+            secret in proptest::bool::ANY,
+            output in proptest::bool::ANY,
+        ) {
+            let mut properties = vec![("variable", name.as_str())];
+            if secret {
+                properties.push(("issecret", "true"));
+            }
+            if output {
+                properties.push(("isoutput", "true"));
+            }
+            proptest::prop_assert_eq!(
+                set_variable(&name, &value, VariableKind { secret, output }),
+                format("task.setvariable", &properties, &value)
+            );
+            proptest::prop_assert_eq!(set_secret(&value), format("task.setsecret", &[], &value));
         }
 
         #[test]
