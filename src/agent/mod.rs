@@ -14,6 +14,7 @@ pub mod masking;
 pub mod multiline;
 pub mod neutralise;
 pub mod redaction;
+pub mod summary_table;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -28,6 +29,7 @@ pub use deadline::Deadline;
 pub use endpoint::Endpoint;
 pub use inputs::InputError;
 use redaction::Redactor;
+use summary_table::SummaryTable;
 
 /// One task's connection to the agent.
 pub struct Agent<'h, H: Host> {
@@ -41,7 +43,7 @@ pub struct Agent<'h, H: Host> {
     network: NetworkSettings,
     deadline: Deadline,
     /// What this step did, row by row, for its run summary (`tasks::summary`).
-    summary: RefCell<Vec<(String, String)>>,
+    summary: RefCell<SummaryTable>,
 }
 
 impl<'h, H: Host> Agent<'h, H> {
@@ -55,7 +57,7 @@ impl<'h, H: Host> Agent<'h, H> {
             registered_values: RefCell::new(FxHashSet::default()),
             network: NetworkSettings::from_env(|name| host.env(name)),
             deadline: Deadline::starting_at(host.now_ms()),
-            summary: RefCell::new(Vec::new()),
+            summary: RefCell::new(SummaryTable::default()),
         };
         for secret in agent.network.secrets() {
             agent.register_secret(&secret);
@@ -168,14 +170,19 @@ impl<'h, H: Host> Agent<'h, H> {
 
     /// Adds a row to the step's run summary: `what` was done, with `detail`. Never a value:
     /// rows name variables, paths and expiries (and are redacted when the summary is written).
-    pub fn summarize(&self, what: impl Into<String>, detail: impl Into<String>) {
-        self.summary.borrow_mut().push((what.into(), detail.into()));
+    pub fn summarize(&self, what: impl AsRef<str>, detail: impl AsRef<str>) {
+        self.summarize_parts(&[what.as_ref()], &[detail.as_ref()]);
     }
 
-    /// `render(rows)` over the run summary's rows so far, as recorded (`tasks::summary`
-    /// redacts what it writes).
-    pub fn render_summary<T>(&self, render: impl FnOnce(&[(String, String)]) -> T) -> T {
-        render(&self.summary.borrow())
+    /// [`Agent::summarize`] with each column given in parts, written one after the other.
+    pub fn summarize_parts(&self, what: &[&str], detail: &[&str]) {
+        self.summary.borrow_mut().push(what, detail);
+    }
+
+    /// The run summary so far as a Markdown table, as recorded (`tasks::summary` redacts
+    /// what it writes).
+    pub fn summary_markdown(&self) -> String {
+        self.summary.borrow().markdown()
     }
 
     /// Whether the step has recorded any run-summary row.

@@ -2,10 +2,10 @@
 //! a file under `Agent.TempDirectory` and attached to the run's summary page with
 //! `##vso[task.uploadsummary]`.
 //!
-//! Rows come from `Agent::summarize` as the step goes, so a failed step still shows what it
-//! had done. They name variables, paths, expiries and certificates, never a value, and are
-//! redacted like every log line. Every Markdown character in them is escaped, so a name read
-//! from Akeyless cannot turn into a link or break the table. The boolean input `summary`
+//! Rows come from `Agent::summarize` as the step goes (`agent::summary_table` writes them as
+//! Markdown, every Markdown character escaped), so a failed step still shows what it had done.
+//! They name variables, paths, expiries and certificates, never a value, and are redacted like
+//! every log line. The boolean input `summary`
 //! (default true) turns the summary off. A summary that cannot be written is a warning: it
 //! never fails the step.
 
@@ -34,7 +34,7 @@ pub fn attach<H: Host>(agent: &Agent<'_, H>, title: &str, failure: Option<&str>)
         agent.summarize("Failed", failure);
     }
     // One pass over the whole table: every secret the step handled becomes `***`.
-    let markdown = agent.redact(&agent.render_summary(render)).into_owned();
+    let markdown = agent.redact(&agent.summary_markdown()).into_owned();
     match write(agent, title, &markdown) {
         Ok(path) => agent.upload_summary(&path),
         Err(problem) => agent.warning(&format!(
@@ -63,43 +63,6 @@ pub fn title<H: Host>(agent: &Agent<'_, H>, fallback: &str, post_job: bool) -> S
 /// Only `false`, in any letter case, turns the summary off.
 fn wanted(input: Option<&str>) -> bool {
     !matches!(input, Some(value) if value.trim().eq_ignore_ascii_case("false"))
-}
-
-/// The summary as a two-column Markdown table.
-pub fn render(rows: &[(String, String)]) -> String {
-    let mut markdown = String::from("| What | Details |\n|---|---|\n");
-    for (what, detail) in rows {
-        markdown.push_str("| ");
-        push_cell(&mut markdown, what);
-        markdown.push_str(" | ");
-        push_cell(&mut markdown, detail);
-        markdown.push_str(" |\n");
-    }
-    markdown
-}
-
-/// Appends `text` as literal table-cell text: Markdown characters backslash-escaped, line
-/// breaks and other control characters turned into spaces. Scanned by bytes and copied in
-/// runs (a summary can have a thousand rows): every Markdown character is ASCII, and so is
-/// every control character but U+0080 to U+009F, two bytes starting with 0xC2.
-fn push_cell(markdown: &mut String, text: &str) {
-    let bytes = text.as_bytes();
-    let mut copied_to = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        // Written as strings: pushing a `char` encodes it, every time.
-        let (replacement, length) = match byte {
-            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'|' | b'#' | b'!' | b'~'
-            | b'(' | b')' | b'&' => ("\\", 0),
-            0x00..=0x1F | 0x7F => (" ", 1),
-            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (" ", 2),
-            _ => continue,
-        };
-        // A Markdown character is kept after its backslash (`length` 0 copies it on).
-        markdown.push_str(&text[copied_to..at]);
-        markdown.push_str(replacement);
-        copied_to = at + length;
-    }
-    markdown.push_str(&text[copied_to..]);
 }
 
 /// A file name from `title`: letters, digits, spaces and `-_.()` kept, anything else `_`.
@@ -154,46 +117,6 @@ fn create_directory<H: Host>(agent: &Agent<'_, H>, temp: &str) -> Result<String,
 mod tests {
     use super::*;
     use crate::host::fake::FakeHost;
-
-    fn rows(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn a_summary_is_a_table_with_one_row_per_entry() {
-        assert_eq!(
-            render(&rows(&[("Authenticated", "p-1 with access_key")])),
-            "| What | Details |\n|---|---|\n| Authenticated | p-1 with access\\_key |\n"
-        );
-    }
-
-    #[test]
-    fn markdown_and_line_breaks_in_names_stay_literal() {
-        let table = render(&rows(&[("$(A|B)", "[x](http://e)\n`c`")]));
-        assert!(table.ends_with("| $\\(A\\|B\\) | \\[x\\]\\(http://e\\) \\`c\\` |\n"));
-        assert_eq!(table.lines().count(), 3);
-    }
-
-    proptest::proptest! {
-        /// Byte by byte, a cell comes out as the rule says character by character.
-        #[test]
-        fn a_cell_escapes_markdown_and_blanks_every_control_character(text in "\\PC{0,12}|[\u{0}-\u{a0}|*_é]{0,12}") {
-            let mut cell = String::new();
-            push_cell(&mut cell, &text);
-            let expected: String = text
-                .chars()
-                .flat_map(|c| match c {
-                    c if "\\`*_[]<>|#!~()&".contains(c) => vec!['\\', c],
-                    c if c.is_control() => vec![' '],
-                    c => vec![c],
-                })
-                .collect();
-            proptest::prop_assert_eq!(cell, expected);
-        }
-    }
 
     #[test]
     fn only_false_turns_it_off() {
