@@ -232,6 +232,10 @@ pub fn unique_targets(entries: &[Assignment]) -> Vec<&str> {
 /// Whether an entry is a folder entry: its variable part ends with `*`, or its target with
 /// `/*` or `/**` (a mismatch is then reported by `parse_folder_entry`).
 fn is_folder_entry(text: &str) -> bool {
+    // Most entries have no `*` at all: one byte search answers for them.
+    if !text.as_bytes().contains(&b'*') {
+        return false;
+    }
     let Some((variable, target)) = text.split_once('=') else {
         return false;
     };
