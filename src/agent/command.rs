@@ -4,20 +4,6 @@
 //! so `%` is always escaped first. Properties are written as `key=value;` with no space after
 //! `;`, because the agent does not trim property keys.
 
-/// Escapes a property value: `%`, CR, LF, `]` and `;`.
-pub fn escape_property(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    push_escaped(&mut escaped, value, true);
-    escaped
-}
-
-/// Escapes command data (the text after `]`): `%`, CR and LF.
-pub fn escape_data(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    push_escaped(&mut escaped, value, false);
-    escaped
-}
-
 /// Appends `text` to `line` escaped as data or, with `property`, as a property value. Steps
 /// with thousands of variables go through here, so the text is scanned once, byte by byte
 /// (every character escaped is ASCII), and copied in runs between escapes.
@@ -41,30 +27,19 @@ fn push_escaped(line: &mut String, text: &str, property: bool) {
 
 /// Formats `##vso[<name> k=v;...]<data>` with every part escaped.
 pub fn format(name: &str, properties: &[(&str, &str)], data: &str) -> String {
-    let mut line = String::with_capacity(32 + name.len() + data.len());
-    push_format(&mut line, name, properties, data);
-    line
-}
-
-/// Appends what [`format`] returns to `line`.
-// One-character strings on purpose: pushing a `char` encodes it (see the loop below).
-#[allow(clippy::single_char_add_str)]
-pub fn push_format(line: &mut String, name: &str, properties: &[(&str, &str)], data: &str) {
-    line.push_str("##vso[");
-    line.push_str(name);
+    let mut line = format!("##vso[{name}");
     for (index, (key, value)) in properties.iter().enumerate() {
-        // Strings, not chars: in wasm, pushing a `char` calls its UTF-8 encoder, on every
-        // line of a step that writes thousands.
-        line.push_str(if index == 0 { " " } else { ";" });
+        line.push(if index == 0 { ' ' } else { ';' });
         line.push_str(key);
-        line.push_str("=");
-        push_escaped(line, value, true);
+        line.push('=');
+        push_escaped(&mut line, value, true);
     }
     if !properties.is_empty() {
-        line.push_str(";");
+        line.push(';');
     }
-    line.push_str("]");
-    push_escaped(line, data, false);
+    line.push(']');
+    push_escaped(&mut line, data, false);
+    line
 }
 
 /// Attaches the Markdown file at `path` to the run's summary page.
@@ -72,12 +47,8 @@ pub fn upload_summary(path: &str) -> String {
     format("task.uploadsummary", &[], path)
 }
 
-/// Registers `value` with the agent's masker.
-pub fn set_secret(value: &str) -> String {
-    format("task.setsecret", &[], value)
-}
-
-/// Appends what [`set_secret`] returns to `line`.
+/// Appends the line that registers `value` with the agent's masker to `line`: what [`format`]
+/// gives for `task.setsecret`, written directly (a step with 1,000 secrets writes 1,000).
 pub fn push_set_secret(line: &mut String, value: &str) {
     line.push_str("##vso[task.setsecret]");
     push_escaped(line, value, false);
@@ -109,15 +80,9 @@ impl VariableKind {
     };
 }
 
-/// Sets the variable `name`; the flags that are false are left out, as task-lib does.
-pub fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
-    let mut line = String::new();
-    push_set_variable(&mut line, name, value, kind);
-    line
-}
-
-/// Appends what [`set_variable`] returns to `line`: [`format`]'s output, written directly
-/// (a step with 1,000 secrets writes 2,000 of these; the flags need no escaping).
+/// Appends the line that sets the variable `name` to `line`, the flags that are false left
+/// out, as task-lib does: what [`format`] gives for `task.setvariable`, written directly (a
+/// step with 1,000 secrets writes 2,000; the flags need no escaping).
 pub fn push_set_variable(line: &mut String, name: &str, value: &str, kind: VariableKind) {
     line.push_str("##vso[task.setvariable variable=");
     push_escaped(line, name, true);
@@ -175,6 +140,30 @@ pub fn complete(result: TaskResult, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escape_data(value: &str) -> String {
+        let mut escaped = String::new();
+        push_escaped(&mut escaped, value, false);
+        escaped
+    }
+
+    fn escape_property(value: &str) -> String {
+        let mut escaped = String::new();
+        push_escaped(&mut escaped, value, true);
+        escaped
+    }
+
+    fn set_secret(value: &str) -> String {
+        let mut line = String::new();
+        push_set_secret(&mut line, value);
+        line
+    }
+
+    fn set_variable(name: &str, value: &str, kind: VariableKind) -> String {
+        let mut line = String::new();
+        push_set_variable(&mut line, name, value, kind);
+        line
+    }
 
     #[test]
     fn percent_is_escaped_first_so_it_is_never_doubled() {
