@@ -246,7 +246,7 @@ function oneLine(text) {
  * body is not worth escaping into JSON and parsing out again), and always resolves, in UTF-8
  * bytes (which cross into wasm in one copy; a string crosses one character at a time), to
  * `response <status>`, a `<name>: <value>` line per header, an empty line and the body as it
- * came, or to `error <code>` and a line of message; see `HttpOutcome` in src/host.rs.
+ * came, or to `error <code>` and a line of message; see `decode_http_answer` in src/host.rs.
  */
 function exchange(requestJson, requestBody) {
   return new Promise((resolve) => {

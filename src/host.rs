@@ -151,7 +151,7 @@ pub fn decode_key_pair(json: &str) -> Result<GeneratedKeyPair, String> {
     }
 }
 
-/// The host's answer to an exchange, as it crosses the wasm boundary, in UTF-8:
+/// Decodes the host's answer to an exchange, as it crosses the wasm boundary, in UTF-8:
 ///
 /// ```text
 /// response <status>          error <code>
@@ -163,44 +163,40 @@ pub fn decode_key_pair(json: &str) -> Result<GeneratedKeyPair, String> {
 ///
 /// Plain lines rather than JSON: a reply's body is read once, as it came, and the few head
 /// fields need no parser. The host writes header values and messages on one line each.
-pub struct HttpOutcome;
-
-impl HttpOutcome {
-    /// Decodes the host's answer; a garbled answer becomes a transport error. A body that is
-    /// not UTF-8 has its bad bytes replaced by U+FFFD.
-    pub fn decode(answer: &[u8]) -> Result<HttpResponse, TransportError> {
-        let garbled = || TransportError {
-            code: "EHOST".to_string(),
-            message: "the task host returned an unreadable answer".to_string(),
-        };
-        let (first, mut rest) = next_line(answer).ok_or_else(garbled)?;
-        match first.split_once(' ') {
-            Some(("response", status)) => {
-                let status = status.parse().map_err(|_| garbled())?;
-                let mut headers = Vec::new();
-                loop {
-                    let (line, after) = next_line(rest).ok_or_else(garbled)?;
-                    rest = after;
-                    if line.is_empty() {
-                        break;
-                    }
-                    // A name holds no `:`; the value follows `: `.
-                    let (name, value) = line.split_once(':').ok_or_else(garbled)?;
-                    let value = value.strip_prefix(' ').ok_or_else(garbled)?;
-                    headers.push((name.to_string(), value.to_string()));
+/// A garbled answer becomes a transport error. A body that is not UTF-8 has its bad bytes
+/// replaced by U+FFFD.
+pub fn decode_http_answer(answer: &[u8]) -> Result<HttpResponse, TransportError> {
+    let garbled = || TransportError {
+        code: "EHOST".to_string(),
+        message: "the task host returned an unreadable answer".to_string(),
+    };
+    let (first, mut rest) = next_line(answer).ok_or_else(garbled)?;
+    match first.split_once(' ') {
+        Some(("response", status)) => {
+            let status = status.parse().map_err(|_| garbled())?;
+            let mut headers = Vec::new();
+            loop {
+                let (line, after) = next_line(rest).ok_or_else(garbled)?;
+                rest = after;
+                if line.is_empty() {
+                    break;
                 }
-                Ok(HttpResponse {
-                    status,
-                    headers,
-                    body: text(rest),
-                })
+                // A name holds no `:`; the value follows `: `.
+                let (name, value) = line.split_once(':').ok_or_else(garbled)?;
+                let value = value.strip_prefix(' ').ok_or_else(garbled)?;
+                headers.push((name.to_string(), value.to_string()));
             }
-            Some(("error", code)) => Err(TransportError {
-                code: code.to_string(),
-                message: text(rest),
-            }),
-            _ => Err(garbled()),
+            Ok(HttpResponse {
+                status,
+                headers,
+                body: text(rest),
+            })
         }
+        Some(("error", code)) => Err(TransportError {
+            code: code.to_string(),
+            message: text(rest),
+        }),
+        _ => Err(garbled()),
     }
 }
 
@@ -249,8 +245,8 @@ mod wasm {
     use wasm_bindgen_futures::JsFuture;
 
     use super::{
-        decode_file, decode_key_pair, GeneratedKeyPair, Host, HttpOutcome, HttpRequest,
-        HttpResponse, TransportError,
+        decode_file, decode_http_answer, decode_key_pair, text, GeneratedKeyPair, Host,
+        HttpRequest, HttpResponse, TransportError,
     };
 
     #[wasm_bindgen]
@@ -288,7 +284,7 @@ mod wasm {
         fn read_text(this: &JsHost, path: &str) -> String;
 
         /// Takes the request as JSON and its body; resolves (never rejects) to the answer
-        /// `HttpOutcome` decodes, as UTF-8 bytes in a `Uint8Array` (for the reason `read_env`
+        /// `decode_http_answer` reads, as UTF-8 bytes in a `Uint8Array` (for the reason `read_env`
         /// gives).
         #[wasm_bindgen(method, js_name = http)]
         fn exchange(this: &JsHost, request_json: &str, body: &str) -> js_sys::Promise;
@@ -345,10 +341,7 @@ mod wasm {
 
     impl Host for JsHost {
         fn env(&self, name: &str) -> Option<String> {
-            self.read_env(name).map(|bytes| {
-                String::from_utf8(bytes)
-                    .unwrap_or_else(|bad| String::from_utf8_lossy(bad.as_bytes()).into_owned())
-            })
+            self.read_env(name).map(|bytes| text(&bytes))
         }
 
         fn write_line(&self, line: &str) {
@@ -425,7 +418,7 @@ mod wasm {
                 .ok()
                 .and_then(|value| value.dyn_into::<js_sys::Uint8Array>().ok())
                 .map(|array| array.to_vec());
-            HttpOutcome::decode(bytes.as_deref().unwrap_or_default())
+            decode_http_answer(bytes.as_deref().unwrap_or_default())
         }
     }
 }
@@ -437,7 +430,7 @@ mod tests {
     #[test]
     fn a_response_outcome_decodes_to_the_response() {
         let decoded =
-            HttpOutcome::decode(b"response 503\nretry-after: 2\nx-note: a: b\n\n{\"a\":\n\"b\"}")
+            decode_http_answer(b"response 503\nretry-after: 2\nx-note: a: b\n\n{\"a\":\n\"b\"}")
                 .unwrap();
         assert_eq!(decoded.status, 503);
         assert_eq!(decoded.header("retry-after"), Some("2"));
@@ -451,19 +444,19 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_utf8_has_its_bad_bytes_replaced() {
-        let decoded = HttpOutcome::decode(b"response 200\n\nok\xff").unwrap();
+        let decoded = decode_http_answer(b"response 200\n\nok\xff").unwrap();
         assert_eq!(decoded.body, "ok\u{fffd}");
     }
 
     #[test]
     fn a_response_with_an_empty_body_has_an_empty_body() {
-        let decoded = HttpOutcome::decode(b"response 204\n\n").unwrap();
+        let decoded = decode_http_answer(b"response 204\n\n").unwrap();
         assert_eq!((decoded.status, decoded.body.as_str()), (204, ""));
     }
 
     #[test]
     fn an_error_outcome_decodes_to_the_transport_error() {
-        let decoded = HttpOutcome::decode(b"error ECONNREFUSED\nconnect refused 127.0.0.1:1");
+        let decoded = decode_http_answer(b"error ECONNREFUSED\nconnect refused 127.0.0.1:1");
         assert_eq!(
             decoded.unwrap_err(),
             TransportError {
@@ -494,7 +487,7 @@ mod tests {
             b"response 200\n\xff: x\n\n",
             b"other 1\n",
         ] {
-            let decoded = HttpOutcome::decode(garbled);
+            let decoded = decode_http_answer(garbled);
             assert_eq!(decoded.unwrap_err().code, "EHOST", "{garbled:?}");
         }
     }
@@ -612,6 +605,17 @@ pub mod fake {
                 .borrow()
                 .iter()
                 .all(|directory| directory.contains("akeyless-summary-"))
+        }
+
+        /// Asserts that a step writing `lines` ended on a line holding `message`, having sent
+        /// no request and made no secret directory: refused on its inputs alone.
+        pub fn assert_refused_on_inputs(&self, lines: &[String], message: &str) {
+            assert!(
+                lines.last().unwrap().contains(message),
+                "{message}: {lines:?}"
+            );
+            assert!(self.requests().is_empty());
+            assert!(self.made_no_secret_directory());
         }
 
         /// Makes `path` readable with `text`.
