@@ -322,13 +322,7 @@ mod tests {
             ),
         ] {
             let host = host_with(&extra);
-            let lines = run_task(&host);
-            assert!(
-                lines.last().unwrap().contains(message),
-                "{message}: {lines:?}"
-            );
-            assert!(host.requests().is_empty());
-            assert!(host.made_no_secret_directory());
+            host.assert_refused_on_inputs(&run_task(&host), message);
         }
     }
 

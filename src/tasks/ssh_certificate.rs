@@ -281,13 +281,7 @@ mod tests {
             (vec![("INPUT_TTL", "5m")], "The input 'ttl' is not valid"),
         ] {
             let host = host_with(&extra);
-            let lines = run_task(&host);
-            assert!(
-                lines.last().unwrap().contains(message),
-                "{message}: {lines:?}"
-            );
-            assert!(host.requests().is_empty());
-            assert!(host.made_no_secret_directory());
+            host.assert_refused_on_inputs(&run_task(&host), message);
         }
     }
 
