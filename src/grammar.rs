@@ -412,11 +412,7 @@ pub fn variable_name_problem(name: &str) -> Option<String> {
 /// The key under which the agent keeps the variable `name`: its environment name, upper case
 /// with `.` as `_`. Two names with the same key are one variable.
 pub fn variable_key(name: &str) -> String {
-    let key = name.to_ascii_uppercase();
-    match key.contains('.') {
-        true => key.replace('.', "_"),
-        false => key,
-    }
+    name.replace('.', "_").to_ascii_uppercase()
 }
 
 /// A variable name compared as the agent compares names, as [`variable_key`] does, but

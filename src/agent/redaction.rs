@@ -5,12 +5,13 @@
 //! the text once, asking at each position whether a secret of one of the registered lengths
 //! starts there. Two cheap filters keep most positions from that question: the first byte,
 //! and for secrets of eight bytes or more their first eight bytes (a text of names and paths
-//! shares first letters with the secrets all the time). Every occurrence of every secret is found, overlapping ones included, and
-//! each run of covered text becomes one `***`: when two secrets overlap, no part of either
-//! is left showing.
+//! shares first letters with the secrets all the time). Every occurrence of every secret is
+//! found, overlapping ones included, and each run of covered text becomes one `***`: when two
+//! secrets overlap, no part of either is left showing.
+
+use std::borrow::Cow;
 
 use rustc_hash::FxHashSet;
-use std::borrow::Cow;
 
 /// What a redacted run of text is replaced with.
 pub const MASK: &str = "***";

@@ -28,9 +28,6 @@ pub async fn expand<H: Host>(
     folders: &[FolderEntry],
     plain: &[Assignment],
 ) -> Result<Vec<Assignment>, TaskError> {
-    if folders.is_empty() {
-        return Ok(Vec::new());
-    }
     // Variable key -> (the name, the path that sets it).
     let mut taken: FxHashMap<String, (String, String)> = plain
         .iter()
