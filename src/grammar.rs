@@ -400,7 +400,11 @@ pub fn variable_name_problem(name: &str) -> Option<String> {
         return Some("has a variable name that starts or ends with '.'".into());
     }
     if let Some(namespace) = AGENT_NAMESPACES.iter().find(|namespace| {
-        name.len() > namespace.len() && name[..namespace.len()].eq_ignore_ascii_case(namespace)
+        // Each ends with its `.`: one byte rules out most names before their letters are
+        // compared (a list can hold thousands).
+        name.len() > namespace.len()
+            && name.as_bytes()[namespace.len() - 1] == b'.'
+            && name[..namespace.len()].eq_ignore_ascii_case(namespace)
     }) {
         return Some(format!(
             "sets '{name}', a name in the agent's own namespace {namespace}; choose another name"

@@ -31,6 +31,11 @@ pub use inputs::InputError;
 use redaction::Redactor;
 use summary_table::SummaryTable;
 
+/// A value registered with the masker, with its forms: only [`Agent::register_secret`] makes
+/// one, so a variable set from it needs no second registration.
+#[derive(Debug, Clone, Copy)]
+pub struct Registered<'v>(&'v str);
+
 /// One task's connection to the agent.
 pub struct Agent<'h, H: Host> {
     host: &'h H,
@@ -107,23 +112,25 @@ impl<'h, H: Host> Agent<'h, H> {
     }
 
     /// Registers `value` with the agent's masker, with every form of it a log could show
-    /// (see `masking`), and keeps them all out of every later message.
-    pub fn register_secret(&self, value: &str) {
+    /// (see `masking`), and keeps them all out of every later message. The proof it returns
+    /// sets secret variables to `value` without registering it again.
+    pub fn register_secret<'v>(&self, value: &'v str) -> Registered<'v> {
         // Most values are their only form: registered as they are, with no search for
         // others and no second set to keep them in.
         if masking::is_single_form(value) {
             self.register_one(value);
-            return;
+            return Registered(value);
         }
         // A value is looked up first: each is registered where it arrives, then again on
         // delivery, and copying it every time would cost a step with many secrets.
         if self.registered_values.borrow().contains(value) {
-            return;
+            return Registered(value);
         }
         self.registered_values
             .borrow_mut()
             .insert(value.to_string());
         self.register_each(masking::strings_to_register(value));
+        Registered(value)
     }
 
     /// Registers the string leaves of a JSON document (see `masking`), not the document.
@@ -151,6 +158,24 @@ impl<'h, H: Host> Agent<'h, H> {
         if kind.secret {
             self.register_secret(value);
         }
+        self.write_set_variable(name, value, kind);
+    }
+
+    /// Sets the secret variable `name` (an output variable when `output`) to a value this
+    /// step registered already: a step with many secrets sets each twice and registered it
+    /// before the first, and looking it up again every time would cost it.
+    pub fn set_secret_variable(&self, name: &str, value: Registered<'_>, output: bool) {
+        self.write_set_variable(
+            name,
+            value.0,
+            VariableKind {
+                secret: true,
+                output,
+            },
+        );
+    }
+
+    fn write_set_variable(&self, name: &str, value: &str, kind: VariableKind) {
         self.host
             .write_line_with(&|line| command::push_set_variable(line, name, value, kind));
     }

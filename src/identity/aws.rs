@@ -51,7 +51,9 @@ const METADATA_POLICY: Policy = Policy {
 pub async fn cloud_id<H: Host>(agent: &Agent<'_, H>) -> Result<(String, String), String> {
     let (credentials, source) = credentials(agent).await?;
     let now = aws_signature::amz_date(agent.host().wall_clock_ms());
-    let cloud_id = signed_cloud_id(&credentials, &now, |secret| agent.register_secret(secret));
+    let cloud_id = signed_cloud_id(&credentials, &now, |secret| {
+        agent.register_secret(secret);
+    });
     agent.register_secret(&cloud_id);
     Ok((cloud_id, source))
 }

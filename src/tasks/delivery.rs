@@ -18,7 +18,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::agent::multiline::{self, BASE64, ENCODING_SUFFIX};
-use crate::agent::{Agent, VariableKind};
+use crate::agent::{Agent, Registered, VariableKind};
 use crate::grammar::{self, Assignment};
 use crate::host::Host;
 use crate::tasks::cleanup::Cleanup;
@@ -52,13 +52,9 @@ pub struct Delivery<'a> {
     raw: &'a str,
     /// Its base64 form, set in its place, when it has line breaks.
     encoded: Option<String>,
-}
-
-impl Delivery<'_> {
-    /// The value as set: the secret, or its base64 form.
-    fn value(&self) -> &str {
-        self.encoded.as_deref().unwrap_or(self.raw)
-    }
+    /// Whether the agent hides a job variable of this name (worked out once: each delivery
+    /// asks several times, and a step can have thousands).
+    reserved: bool,
 }
 
 /// Plans the delivery of each `(assignment, value)` named in the input `input`; fails if an
@@ -94,6 +90,7 @@ pub fn plan<'a>(
             assignment,
             encoded: encoded.then(|| multiline::base64(raw.as_bytes())),
             raw,
+            reserved: assignment.is_reserved(),
         });
     }
     Ok(deliveries)
@@ -106,9 +103,10 @@ pub fn deliver<H: Host>(
     deliveries: &[Delivery<'_>],
     cleanup: &mut Cleanup,
 ) -> Result<(), TaskError> {
-    for delivery in deliveries {
-        agent.register_secret(delivery.raw);
-    }
+    let values: Vec<Registered<'_>> = deliveries
+        .iter()
+        .map(|delivery| register(agent, delivery))
+        .collect();
     for delivery in deliveries {
         explain(agent, delivery);
     }
@@ -121,22 +119,33 @@ pub fn deliver<H: Host>(
             false => None,
         });
     }
-    for (delivery, file_path) in deliveries.iter().zip(file_paths) {
+    for ((delivery, file_path), value) in deliveries.iter().zip(file_paths).zip(values) {
         summarize(agent, delivery, file_path.as_deref());
         match file_path {
-            Some(path) => set_path_variables(agent, delivery.assignment, &path),
-            None => set_variables(agent, delivery),
+            Some(path) => set_path_variables(agent, delivery, &path),
+            None => set_variables(agent, delivery, value),
         }
     }
     Ok(())
 }
 
+/// Registers a delivery's secret and, when it is set base64-encoded, that form too: the
+/// proof for the value as set.
+fn register<'d, H: Host>(agent: &Agent<'_, H>, delivery: &'d Delivery<'_>) -> Registered<'d> {
+    let raw = agent.register_secret(delivery.raw);
+    match &delivery.encoded {
+        Some(encoded) => agent.register_secret(encoded),
+        None => raw,
+    }
+}
+
 /// Sets a `file:` entry's variable to the file's path: plain, as an output and (unless the
 /// agent reserves the name) a job variable.
-fn set_path_variables<H: Host>(agent: &Agent<'_, H>, assignment: &Assignment, path: &str) {
-    agent.set_variable(&assignment.variable, path, VariableKind::PLAIN_OUTPUT);
-    if !assignment.is_reserved() {
-        agent.set_variable(&assignment.variable, path, VariableKind::PLAIN_JOB);
+fn set_path_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, path: &str) {
+    let name = &delivery.assignment.variable;
+    agent.set_variable(name, path, VariableKind::PLAIN_OUTPUT);
+    if !delivery.reserved {
+        agent.set_variable(name, path, VariableKind::PLAIN_JOB);
     }
 }
 
@@ -150,7 +159,7 @@ fn summarize<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, file_path: 
         None => ["", ""],
     };
     // A reserved name is set only as an output variable (see `explain`).
-    let step = match assignment.is_reserved() {
+    let step = match delivery.reserved {
         true => "<step name>.",
         false => "",
     };
@@ -167,7 +176,7 @@ fn marker_name(variable: &str) -> String {
 /// Tells the author about a delivery that differs from the plain case.
 fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
     let name = &delivery.assignment.variable;
-    if delivery.assignment.is_reserved() {
+    if delivery.reserved {
         agent.warning(&format!(
             "The variable name '{name}' starts with a prefix the agent reserves (endpoint, \
              input, secret, path, securefile), so it is set only as the output variable \
@@ -193,12 +202,13 @@ fn explain<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
     }
 }
 
-fn set_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>) {
+/// Sets a delivery's variables to `value`, its registered value as set.
+fn set_variables<H: Host>(agent: &Agent<'_, H>, delivery: &Delivery<'_>, value: Registered<'_>) {
     let name = &delivery.assignment.variable;
-    let job_variable_too = !delivery.assignment.is_reserved();
-    agent.set_variable(name, delivery.value(), VariableKind::SECRET_OUTPUT);
+    let job_variable_too = !delivery.reserved;
+    agent.set_secret_variable(name, value, true);
     if job_variable_too {
-        agent.set_variable(name, delivery.value(), VariableKind::SECRET_JOB);
+        agent.set_secret_variable(name, value, false);
     }
     if delivery.encoded.is_some() {
         let marker = marker_name(name);

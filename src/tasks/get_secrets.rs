@@ -456,6 +456,23 @@ mod tests {
     }
 
     #[test]
+    fn every_value_as_set_is_registered_before_the_first_variable_is_set() {
+        let host = host_with("a=/plain, b=/lines", &[]);
+        host.answer(200, r#"{"/plain":"plain-value-1","/lines":"one-1\ntwo-2"}"#);
+        let lines = run_task(&host);
+        let first_set = lines
+            .iter()
+            .position(|l| l.starts_with("##vso[task.setvariable"))
+            .unwrap();
+        let encoded = multiline::base64(b"one-1\ntwo-2");
+        for value in ["plain-value-1", "one-1\ntwo-2", &encoded] {
+            let registered = format!("##vso[task.setsecret]{}", value.replace('\n', "%0A"));
+            let at = lines.iter().position(|l| *l == registered);
+            assert!(at.is_some_and(|at| at < first_set), "{registered}");
+        }
+    }
+
+    #[test]
     fn an_encoding_marker_that_clashes_with_an_entry_fails_before_setting() {
         let host = host_with("k=/x,K_encoding=/y", &[]);
         host.answer(200, r#"{"/x":"a\nb","/y":"plain-value"}"#);
