@@ -370,6 +370,36 @@ function generateKeyPair(algorithm) {
 /** The Rust core, once loaded. */
 let core = null;
 
+/**
+ * The wasm tier-up budgets of V8 (`--wasm-tiering-budget`, "a rough approximation of bytes
+ * executed"): once a wasm function has run that much code, V8 recompiles it with its
+ * optimizing compiler. Node 20's V8 (11.3) does so after 1.8 MB, Node 24's (13.6) after 13 MB.
+ * A step lives for tens of milliseconds, on agents with two cores, and there Node 20's early
+ * recompiling costs more than it gains: a step with 1,000 secrets spends about 3 ms more on
+ * it than it saves (measured with in-process timestamps; see the README's benchmark).
+ */
+const NODE20_TIERING_BUDGET = 1800000;
+const NODE24_TIERING_BUDGET = 13000000;
+
+/**
+ * Loads the core from `./pkg`. Under Node 20 the module is loaded with Node 24's budget,
+ * which V8 reads as it loads a module, and the flag is put back at once: V8 uses its code
+ * cache only under the flags it was made with, and Node compiles its own modules (those of
+ * the HTTP client among them) from that cache. Node 16's V8 has no such budget; Node 24's
+ * has this one.
+ */
+function loadCore() {
+  const file = path.join(__dirname, 'pkg', 'akeyless_tasks.js');
+  if (!process.versions.v8.startsWith('11.3.')) return require(file);
+  const v8 = require('node:v8');
+  v8.setFlagsFromString(`--wasm-tiering-budget=${NODE24_TIERING_BUDGET}`);
+  try {
+    return require(file);
+  } finally {
+    v8.setFlagsFromString(`--wasm-tiering-budget=${NODE20_TIERING_BUDGET}`);
+  }
+}
+
 /** Whether the core stopped because memory ran out (see `allocationFailed` in src/lib.rs). */
 function memoryRanOut() {
   return safeCall(() => core?.allocationFailed()) === true;
@@ -452,7 +482,7 @@ function run(start) {
   process.on('unhandledRejection', (error) => failTask(unexpectedStop(error)));
 
   try {
-    core = require(path.join(__dirname, 'pkg', 'akeyless_tasks.js'));
+    core = loadCore();
   } catch (error) {
     failTask(`The Akeyless task could not load its WebAssembly module (${describeError(error)}). Reinstall the extension.`);
     return Promise.resolve();
@@ -498,4 +528,6 @@ function safeCall(fn) {
   }
 }
 
-module.exports = { runTask, runPostJob, takeEnvironment };
+module.exports = {
+  runTask, runPostJob, takeEnvironment, loadCore, NODE20_TIERING_BUDGET, NODE24_TIERING_BUDGET,
+};

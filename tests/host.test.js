@@ -14,6 +14,7 @@ const { describe, it, before, after } = require('node:test');
 const { AkeylessServer } = require('./support/akeyless-server');
 const { Pipeline, ROOT } = require('./support/agent');
 const { assertCleanFailure } = require('./support/assertions');
+const { nodeFor } = require('./support/node-runtimes');
 
 const ACCESS_ID = 'p-abcdefghij12a3';
 const ACCESS_KEY = 'hostTestKey-4f9a1c77e2b0';
@@ -106,6 +107,32 @@ describe('host: child processes', () => {
     for (const value of ['child-secret-1', 'child-secret-2', 'child-secret-3', 'child-secret-4', 'child-secret-5', 'child-secret-6']) {
       assert.ok(!JSON.stringify(childEnv).includes(value), value);
     }
+  });
+});
+
+describe('host: V8 tier-up budget', () => {
+  const hostFile = path.join(ROOT, 'tasks', 'akeyless-get-secrets-value-task', 'host.js');
+  const host = require(hostFile);
+  /** The default of `--wasm-tiering-budget`, as the V8 of `node` reports it. */
+  const defaultBudget = (node) => {
+    const options = execFileSync(node, ['--v8-options'], { encoding: 'utf8' });
+    return Number(/default: --wasm-tiering-budget=(\d+)/.exec(options)[1]);
+  };
+
+  it('switches between the budgets the V8s of Node 20 and Node 24 have by default', () => {
+    assert.match(process.versions.v8, /^11\.3\./, 'the tests run on Node 20');
+    assert.equal(defaultBudget(process.execPath), host.NODE20_TIERING_BUDGET);
+    assert.equal(defaultBudget(nodeFor('Node24')), host.NODE24_TIERING_BUDGET);
+  });
+
+  it('loading the core leaves V8\'s flags as they were, so Node keeps using its code cache', () => {
+    const script = `
+      const v8 = require('node:v8');
+      const before = v8.cachedDataVersionTag();
+      const core = require(${JSON.stringify(hostFile)}).loadCore();
+      console.log(JSON.stringify({ same: v8.cachedDataVersionTag() === before, runs: typeof core.runTask }));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    assert.deepEqual(loaded, { same: true, runs: 'function' });
   });
 });
 
