@@ -505,10 +505,10 @@ function run(start) {
       },
     )
     .finally(() => {
-      for (const agent of agents.values()) agent.destroy();
       // The step is over and its output written (synchronously), so the process ends now,
       // the `exit` handlers still running: Node's orderly teardown of a heap that holds a
-      // large step's strings costs it about 1.5 ms more.
+      // large step's strings costs it about 1.5 ms more. The keep-alive connections close
+      // with the process; closing them one by one first (`Agent.destroy`) costs 0.4 ms.
       process.exit();
     });
 }
