@@ -5,9 +5,16 @@
 //! The directory is `akeyless-<32 random hex digits>` (128 bits from a secure source: no other
 //! process can guess it), created with mode 0700 and never reused (creating it fails if
 //! anything is there); each file inside is named after its variable (unique per step, and
-//! made of letters, digits, `_` and `.`), created exclusively with mode 0600. The directory
-//! and every file are added to the step's clean-up record before they are created, so the
-//! post-job step deletes them even when the step stops half way.
+//! made of letters, digits, `_` and `.`; see [`portable_file_name`] for the names Windows
+//! keeps for devices), created exclusively with mode 0600. The directory and every file are
+//! added to the step's clean-up record before they are created, so the post-job step deletes
+//! them even when the step stops half way.
+//!
+//! Windows has no file modes (Node sets only the read-only attribute there): on a Windows
+//! agent the files are protected by the agent account's own temp directory, the directory's
+//! unguessable name and the deletion at job end (see the README).
+
+use std::borrow::Cow;
 
 use crate::agent::Agent;
 use crate::host::Host;
@@ -60,7 +67,7 @@ impl SecretFiles {
                 directory
             }
         };
-        let path = join(&directory, name);
+        let path = join(&directory, &portable_file_name(name));
         cleanup.files.push(path.clone());
         cleanup.save(agent);
         agent
@@ -130,10 +137,63 @@ pub fn join(directory: &str, name: &str) -> String {
     )
 }
 
+/// Names Windows keeps for devices, in any letter case and with any extension: `nul.txt`
+/// opens the null device there, not a file.
+const WINDOWS_DEVICE_NAMES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// `name` as a file name every agent can create: with `_` in front when the part before its
+/// first `.` is a Windows device name, so that `file:nul=...` writes a file on Windows too
+/// instead of vanishing into the null device. The same on every platform, so an entry names
+/// the same file everywhere.
+pub fn portable_file_name(name: &str) -> Cow<'_, str> {
+    let stem = name.split('.').next().unwrap_or(name);
+    match WINDOWS_DEVICE_NAMES
+        .iter()
+        .any(|device| stem.eq_ignore_ascii_case(device))
+    {
+        true => Cow::Owned(format!("_{name}")),
+        false => Cow::Borrowed(name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::host::fake::FakeHost;
+
+    #[test]
+    fn a_windows_device_name_gets_an_underscore_in_front() {
+        for name in ["nul", "NUL", "con.txt", "Com1", "lpt9.pem", "aux.tar.gz"] {
+            assert_eq!(portable_file_name(name), format!("_{name}"));
+        }
+        for name in [
+            "null",
+            "console",
+            "com10",
+            "lpt",
+            "my.nul",
+            "id_ed25519",
+            "_nul",
+        ] {
+            assert_eq!(portable_file_name(name), name);
+        }
+    }
+
+    #[test]
+    fn a_file_entry_named_like_a_windows_device_is_written_as_a_file() {
+        let host = FakeHost::new(&[("AGENT_TEMPDIRECTORY", "D:\\a\\_temp")]);
+        let agent = Agent::new(&host);
+        let path = SecretFiles::default()
+            .write(&agent, &mut Cleanup::default(), "nul", "v")
+            .unwrap();
+        assert_eq!(
+            path,
+            "D:\\a\\_temp\\akeyless-00000000000000000000000000000001\\_nul"
+        );
+    }
 
     #[test]
     fn paths_are_joined_with_the_separator_of_the_directory() {

@@ -65,7 +65,8 @@ fn wanted(input: Option<&str>) -> bool {
     !matches!(input, Some(value) if value.trim().eq_ignore_ascii_case("false"))
 }
 
-/// A file name from `title`: letters, digits, spaces and `-_.()` kept, anything else `_`.
+/// A file name from `title`: letters, digits, spaces and `-_.()` kept, anything else `_`, and
+/// no Windows device name (see `files::portable_file_name`).
 fn file_name(title: &str) -> String {
     let safe: String = title
         .chars()
@@ -77,7 +78,7 @@ fn file_name(title: &str) -> String {
         .collect();
     let safe = safe.trim().trim_matches('.');
     let safe = if safe.is_empty() { "Akeyless" } else { safe };
-    format!("{safe}.md")
+    format!("{}.md", files::portable_file_name(safe))
 }
 
 /// Writes `markdown` to `<temp>/akeyless-summary-<random>/<title>.md`; returns the path.
@@ -131,6 +132,7 @@ mod tests {
     fn file_names_keep_only_safe_characters() {
         assert_eq!(file_name("Get DB: prod/eu"), "Get DB_ prod_eu.md");
         assert_eq!(file_name(".."), "Akeyless.md");
+        assert_eq!(file_name("NUL"), "_NUL.md");
         assert_eq!(file_name(&"x".repeat(200)).len(), MAX_TITLE_CHARS + 3);
     }
 

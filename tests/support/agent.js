@@ -24,6 +24,10 @@
  * after all the steps, in reverse order, for every step whatever its result, with the
  * `VSTS_TASKVARIABLE_*` variables of that step's `task.settaskvariable` commands. The whole
  * job shares one `Agent.TempDirectory`.
+ *
+ * With `windows: true` every step runs as on a Windows agent: the Windows build of Node 20
+ * under Wine (see `windows.js`), the agent's directories handed over as Windows paths
+ * (`Z:\\tmp\\...`), and connection ids without dashes, which Wine would drop from variable names.
  */
 
 const { spawn } = require('node:child_process');
@@ -33,6 +37,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseCommand, isTrue } = require('./logging-commands');
 const { nodeFor } = require('./node-runtimes');
+const windows = require('./windows');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_ORDER = ['Succeeded', 'SucceededWithIssues', 'Failed', 'Canceled', 'Skipped'];
@@ -80,11 +85,14 @@ class Pipeline {
    *   read at each step's end, so a live collection (the tokens a server issued) works
    * @param {Record<string,string>} [options.env] the agent machine's own environment
    *   (HTTPS_PROXY, NODE_EXTRA_CA_CERTS...), which the agent passes on to every task
+   * @param {boolean} [options.windows] run every step as a Windows agent would (under Wine)
    */
   constructor({
     variables = {}, secretVariables = {}, connections = {}, tasksDir = path.join(ROOT, 'tasks'),
     manifest = path.join(ROOT, 'vss-extension.json'), debug = false, secrets = [], env = {},
+    windows: onWindows = false,
   } = {}) {
+    this.windows = onWindows;
     this.machineEnv = env;
     this.variables = new Map(Object.entries(variables).map(([name, value]) => [name, { value, secret: false }]));
     for (const [name, value] of Object.entries(secretVariables)) this.variables.set(name, { value, secret: true });
@@ -129,7 +137,7 @@ class Pipeline {
       this.maskedValues.add(idToken);
     }
     this.connections.set(name, {
-      id: crypto.randomUUID(),
+      id: this.newConnectionId(),
       url,
       data: accessId === undefined ? {} : { accessId },
       scheme: SCHEME_NAMES[scheme.type],
@@ -146,6 +154,22 @@ class Pipeline {
     return splitLines(output).map((line) => maskText(line, this.maskedValues));
   }
 
+  /** A connection's id: a GUID, without its dashes on Windows (see the class comment). */
+  newConnectionId() {
+    const id = crypto.randomUUID();
+    return this.windows ? id.replace(/-/g, '') : id;
+  }
+
+  /** A directory or file here as the agent hands it to a task (a Windows path on Windows). */
+  agentPath(file) {
+    return this.windows ? windows.windowsPath(file) : file;
+  }
+
+  /** A path a task printed, as a path here. */
+  hostPath(file) {
+    return this.windows ? windows.hostPath(file) : file;
+  }
+
   /** `${{ variables.X }}` (template time) and `$(X)` (run time) expanded; unknown `$(X)` kept. */
   expand(text) {
     const lookup = (name) => this.variables.get(name)?.value;
@@ -159,9 +183,9 @@ class Pipeline {
     const env = {
       ...this.machineEnv,
       PATH: process.env.PATH,
-      AGENT_TEMPDIRECTORY: this.tempDirectory,
-      AGENT_WORKFOLDER: workDir,
-      SYSTEM_DEFAULTWORKINGDIRECTORY: workDir,
+      AGENT_TEMPDIRECTORY: this.agentPath(this.tempDirectory),
+      AGENT_WORKFOLDER: this.agentPath(workDir),
+      SYSTEM_DEFAULTWORKINGDIRECTORY: this.agentPath(workDir),
       SYSTEM_DEBUG: this.debug ? 'true' : 'false',
       ENDPOINT_URL_SYSTEMVSSCONNECTION: 'https://dev.azure.com/example/',
       ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION: 'OAuth',
@@ -210,7 +234,7 @@ class Pipeline {
   exportConnection(env, name) {
     const connection = this.connections.get(name);
     // A connection this step may not use reaches the task as an id with no variables.
-    if (!connection) return crypto.randomUUID();
+    if (!connection) return this.newConnectionId();
     const { id } = connection;
     env[`ENDPOINT_URL_${id}`] = connection.url;
     env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({ parameters: connection.parameters, scheme: connection.scheme });
@@ -235,11 +259,13 @@ class Pipeline {
     const taskJson = readJson(path.join(taskDir, 'task.json'));
     const execution = taskJson[phase]?.[handler];
     if (!execution) throw new Error(`task ${taskName} has no ${phase} ${handler} handler`);
+    if (this.windows && handler !== 'Node20_1') throw new Error(`Windows steps run on Node 20 only, not ${handler}`);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-work-'));
     const env = this.baseEnvironment(workDir);
     this.addInputs(env, taskJson, inputs);
     env.SYSTEM_TASKDISPLAYNAME = displayName ?? taskJson.friendlyName;
-    return { taskJson, node: nodeFor(handler), script: path.join(taskDir, execution.target), workDir, env };
+    const node = this.windows ? windows.windowsNode() : nodeFor(handler);
+    return { taskJson, node, script: path.join(taskDir, execution.target), workDir, env };
   }
 
   /**
@@ -300,7 +326,10 @@ class Pipeline {
     const { taskJson, node, script, workDir, env } = this.prepare(step, phase);
     // `nodeFlags` (V8 limits, for tests of what the host does when they are reached) go
     // before the script, as an agent started with NODE_OPTIONS-like flags would pass them.
-    const launched = await launch(node, [...(step.nodeFlags ?? []), script], workDir, { ...env, ...extraEnv });
+    const args = [...(step.nodeFlags ?? []), this.agentPath(script)];
+    const launched = this.windows
+      ? await windows.launchUnderWine(args, workDir, { ...env, ...extraEnv })
+      : await launch(node, args, workDir, { ...env, ...extraEnv });
     fs.rmSync(workDir, { recursive: true, force: true });
     const result = new StepResult(stepName, taskJson, launched, this);
     result.checkForLeaks([...this.maskedValues, ...this.extraSecrets]);
@@ -472,8 +501,10 @@ class StepResult {
       }
       case 'task.uploadsummary': {
         // The agent uploads the file when it processes the command; it must exist then.
-        if (!data || !path.isAbsolute(data) || !fs.existsSync(data)) return this.commandFailed(`summary file not found: ${data}`);
-        this.summaries.push({ name: path.basename(data), markdown: fs.readFileSync(data, 'utf8') });
+        const absolute = this.pipeline.windows ? path.win32.isAbsolute(data) : path.isAbsolute(data);
+        const file = data && absolute ? this.pipeline.hostPath(data) : null;
+        if (!file || !fs.existsSync(file)) return this.commandFailed(`summary file not found: ${data}`);
+        this.summaries.push({ name: path.basename(file), markdown: fs.readFileSync(file, 'utf8') });
         break;
       }
       case 'task.debug':
