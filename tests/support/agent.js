@@ -27,7 +27,7 @@
  *
  * With `windows: true` every step runs as on a Windows agent: the Windows build of Node 20
  * under Wine (see `windows.js`), the agent's directories handed over as Windows paths
- * (`Z:\\tmp\\...`), and connection ids without dashes, which Wine would drop from variable names.
+ * (`Z:\tmp\...`), and connection ids without dashes, which Wine would drop from variable names.
  */
 
 const { spawn } = require('node:child_process');
@@ -328,7 +328,7 @@ class Pipeline {
     // before the script, as an agent started with NODE_OPTIONS-like flags would pass them.
     const args = [...(step.nodeFlags ?? []), this.agentPath(script)];
     const launched = this.windows
-      ? await windows.launchUnderWine(args, workDir, { ...env, ...extraEnv })
+      ? await windows.launchUnderWine(node, args, workDir, { ...env, ...extraEnv })
       : await launch(node, args, workDir, { ...env, ...extraEnv });
     fs.rmSync(workDir, { recursive: true, force: true });
     const result = new StepResult(stepName, taskJson, launched, this);

@@ -137,11 +137,11 @@ function hostPath(file) {
 }
 
 /**
- * Starts `node.exe <args>` under Wine as the agent starts a task, stdout and stderr going to
- * files; resolves to `{ exitCode, signal, stdout, stderr }` once it has ended.
+ * Starts `<node> <args>` (node.exe, see `windowsNode`) under Wine as the agent starts a task,
+ * stdout and stderr going to files; resolves to `{ exitCode, signal, stdout, stderr }` once
+ * it has ended.
  */
-function launchUnderWine(args, cwd, env) {
-  const node = windowsNode();
+function launchUnderWine(node, args, cwd, env) {
   const outputs = fs.mkdtempSync(path.join(os.tmpdir(), 'wine-output-'));
   const stdoutFile = path.join(outputs, 'stdout');
   const stderrFile = path.join(outputs, 'stderr');
