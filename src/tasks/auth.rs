@@ -43,7 +43,7 @@ pub async fn run<H: Host>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
     use crate::tasks;
 
     fn host_with(extra: &[(&str, &str)]) -> FakeHost {
@@ -55,11 +55,6 @@ mod tests {
         with_connection("https://api.akeyless.io/", &env)
     }
 
-    fn run_auth(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(TASK_NAME, host));
-        host.lines()
-    }
-
     fn sent_body(host: &FakeHost) -> serde_json::Value {
         serde_json::from_str(&host.requests()[0].body).unwrap()
     }
@@ -68,7 +63,7 @@ mod tests {
     fn the_access_key_input_logs_in_and_sets_the_secret_output() {
         let host = host_with(&[("INPUT_ACCESSKEY", "key-123==\n")]);
         host.answer(200, r#"{"token":"t-42","expiration":"x"}"#);
-        let lines = run_auth(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(host.requests()[0].url, "https://api.akeyless.io/auth");
         assert_eq!(
             sent_body(&host),
@@ -101,7 +96,7 @@ mod tests {
             200,
             r#"{"token":"t-42","expiration":"2030-01-01 00:00:00"}"#,
         );
-        let lines = run_auth(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines.contains(
             &r#"##vso[task.settaskvariable variable=AKEYLESS_CLEANUP;issecret=true;]{"token":"t-42","revoke_token":true,"token_expiration":"2030-01-01 00:00:00"}"#
                 .to_string()
@@ -112,7 +107,7 @@ mod tests {
             .ends_with("It is revoked when the job ends."));
         let host = host_with(&[("INPUT_ACCESSKEY", "key-123")]);
         host.answer(200, r#"{"token":"t-42"}"#);
-        assert!(!run_auth(&host)
+        assert!(!tasks::lines_of_run(TASK_NAME, &host)
             .iter()
             .any(|l| l.contains("task.settaskvariable")));
     }
@@ -121,7 +116,7 @@ mod tests {
     fn the_hyphenated_input_name_is_read_too() {
         let host = host_with(&[("INPUT_ACCESS-KEY", "key-123")]);
         host.answer(200, r#"{"token":"t-42"}"#);
-        run_auth(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(sent_body(&host)["access-key"], "key-123");
     }
 
@@ -129,7 +124,7 @@ mod tests {
     fn the_jwt_input_logs_in_with_access_type_jwt() {
         let host = host_with(&[("INPUT_JWT", "eyJ.a.b")]);
         host.answer(200, r#"{"token":"t-42"}"#);
-        run_auth(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(
             sent_body(&host),
             serde_json::json!({"access-type":"jwt","access-id":"p-abcdefghij12a3","jwt":"eyJ.a.b"})
@@ -146,7 +141,7 @@ mod tests {
             ),
         ]);
         host.answer(200, r#"{"token":"t-42"}"#);
-        run_auth(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(sent_body(&host)["access-type"], "jwt");
     }
 
@@ -157,7 +152,7 @@ mod tests {
             "stored-key",
         )]);
         host.answer(200, r#"{"token":"t-42"}"#);
-        run_auth(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(sent_body(&host)["access-key"], "stored-key");
     }
 
@@ -178,7 +173,7 @@ mod tests {
     #[test]
     fn neither_credential_fails_naming_both_inputs() {
         let host = host_with(&[]);
-        let issue = failure_of(&run_auth(&host));
+        let issue = failure_of(&tasks::lines_of_run(TASK_NAME, &host));
         assert!(
             issue.contains("'access-key'") && issue.contains("'jwt'"),
             "{issue}"
@@ -189,14 +184,14 @@ mod tests {
     #[test]
     fn both_credentials_fail_naming_both_inputs() {
         let host = host_with(&[("INPUT_ACCESSKEY", "key-123"), ("INPUT_JWT", "eyJ.a.b")]);
-        let issue = failure_of(&run_auth(&host));
+        let issue = failure_of(&tasks::lines_of_run(TASK_NAME, &host));
         assert!(issue.contains("Both 'access-key' and 'jwt'"), "{issue}");
     }
 
     #[test]
     fn a_connection_without_access_id_fails_clearly() {
         let host = with_connection("https://gw", &[("INPUT_ACCESSKEY", "key-123")]);
-        let issue = failure_of(&run_auth(&host));
+        let issue = failure_of(&tasks::lines_of_run(TASK_NAME, &host));
         assert!(issue.contains("has no Access ID"), "{issue}");
     }
 
@@ -204,7 +199,7 @@ mod tests {
     fn a_refused_login_quotes_the_server_and_never_the_key() {
         let host = host_with(&[("INPUT_ACCESSKEY", "key-123")]);
         host.answer(401, r#"{"error":"access denied for key-123"}"#);
-        let lines = run_auth(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let issue = failure_of(&lines);
         assert!(issue.contains("HTTP 401: access denied for ***"), "{issue}");
         assert!(issue.contains("Check that p-abcdefghij12a3 is the Access ID"));
@@ -217,7 +212,7 @@ mod tests {
     fn a_reply_without_a_token_fails() {
         let host = host_with(&[("INPUT_ACCESSKEY", "key-123")]);
         host.answer(200, r#"{"token":""}"#);
-        let issue = failure_of(&run_auth(&host));
+        let issue = failure_of(&tasks::lines_of_run(TASK_NAME, &host));
         assert!(issue.contains("holds no token"), "{issue}");
         assert!(!host.lines().iter().any(|l| l.contains("task.setvariable")));
     }

@@ -141,7 +141,7 @@ async fn list<H: Host>(
 mod tests {
     use serde_json::{json, Value};
 
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
     use crate::tasks;
 
     fn host_with(paths: &str) -> FakeHost {
@@ -152,11 +152,6 @@ mod tests {
                 ("INPUT_SECRETSPATHS", paths),
             ],
         )
-    }
-
-    fn run_task(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(tasks::get_secrets::TASK_NAME, host));
-        host.lines()
     }
 
     fn item(name: &str, kind: &str) -> Value {
@@ -178,7 +173,7 @@ mod tests {
             200,
             r#"{"/other":"o-value-1","/prod/db/pg/password":"pg-pw-123","/prod/db/user":"db-user-1"}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(tasks::get_secrets::TASK_NAME, &host);
         let requests = host.requests();
         let first: Value = serde_json::from_str(&requests[0].body).unwrap();
         assert_eq!(first, json!({"path":"/prod/db","token":"t-token-1234"}));
@@ -210,7 +205,7 @@ mod tests {
             &json!({"items":[item("/prod/app/key","STATIC_SECRET")]}).to_string(),
         );
         host.answer(200, r#"{"/prod/app/key":"k-value-1"}"#);
-        run_task(&host);
+        tasks::lines_of_run(tasks::get_secrets::TASK_NAME, &host);
         let first: Value = serde_json::from_str(&host.requests()[0].body).unwrap();
         assert_eq!(first["current-folder"], true);
     }
@@ -225,7 +220,7 @@ mod tests {
         ] {
             let host = host_with(paths);
             host.answer(200, &json!({ "items": items }).to_string());
-            let lines = run_task(&host);
+            let lines = tasks::lines_of_run(tasks::get_secrets::TASK_NAME, &host);
             assert!(lines.last().unwrap().contains(message), "{paths}: {lines:?}");
             assert_eq!(host.requests().len(), 1, "{paths}");
             assert!(!lines.iter().any(|l| l.contains("task.setvariable")));

@@ -153,7 +153,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
     use crate::tasks;
 
     fn host_with(extra: &[(&str, &str)]) -> FakeHost {
@@ -163,11 +163,6 @@ mod tests {
         ];
         env.extend_from_slice(extra);
         with_connection("https://api.akeyless.io", &env)
-    }
-
-    fn run_task(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(TASK_NAME, host));
-        host.lines()
     }
 
     fn output_of(lines: &[String]) -> Value {
@@ -181,7 +176,7 @@ mod tests {
     fn the_defaults_reach_the_wire_and_the_http_timeout_exceeds_the_producers() {
         let host = host_with(&[]);
         host.answer(200, r#"{"user":"tmp_1","password":"pw-123456"}"#);
-        run_task(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         let request = &host.requests()[0];
         assert_eq!(
             request.url,
@@ -201,7 +196,7 @@ mod tests {
             200,
             r#"{"value":"{\"user\":\"tmp_1\",\"password\":\"pw-123456\"}","error":""}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(
             output_of(&lines),
             serde_json::json!({"user":"tmp_1","password":"pw-123456"})
@@ -212,7 +207,7 @@ mod tests {
     fn a_producer_error_fails_quoting_it() {
         let host = host_with(&[]);
         host.answer(200, r#"{"value":"","error":"target unreachable"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines.iter().any(|l| l.contains(
             "could not produce the dynamic secret '/dynamic/pg': the producer reported: target unreachable."
         )));
@@ -226,7 +221,7 @@ mod tests {
             200,
             r#"{"value":"{\"user\":\"tmp_1\",\"password\":\"Gen3rated-pw\"}","error":"could not grant tmp_1 with password Gen3rated-pw"}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let registered = lines
             .iter()
             .position(|l| l == "##vso[task.setsecret]Gen3rated-pw")
@@ -251,7 +246,7 @@ mod tests {
         let host = host_with(&[]);
         let huge = format!(r#"{{"password":"{}"}}"#, "%".repeat(70_000));
         host.answer(200, &huge);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(!lines
             .iter()
             .any(|l| l.contains("task.setsecret") && l.contains("%AZP25")));
@@ -281,7 +276,7 @@ mod tests {
         host.set_latency(10_000.0);
         host.answer(200, r#"{"token":"t-self-1234"}"#);
         host.fail_transport("ETIMEDOUT", "no response");
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(host.requests()[1].timeout_ms, 6_000);
         assert!(
             lines
@@ -311,7 +306,7 @@ mod tests {
         ] {
             let host = host_with(&[("INPUT_REVOKEATJOBEND", "true"), ("INPUT_HOST", "db1")]);
             host.answer(200, body);
-            let lines = run_task(&host);
+            let lines = tasks::lines_of_run(TASK_NAME, &host);
             assert_eq!(
                 cleanup_record(&lines),
                 Some(serde_json::json!({
@@ -332,7 +327,7 @@ mod tests {
     fn a_reply_without_an_id_is_a_warning_at_mint_time_and_nothing_is_recorded() {
         let host = host_with(&[("INPUT_REVOKEATJOBEND", "true")]);
         host.answer(200, r#"{"user":"tmp_1","password":"pw-123456"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines
             .iter()
             .any(|l| l.starts_with("##vso[task.logissue type=warning;]")
@@ -345,14 +340,14 @@ mod tests {
     fn without_revoke_at_job_end_nothing_is_recorded() {
         let host = host_with(&[]);
         host.answer(200, r#"{"id":"tmp_user_7","password":"pw-123456"}"#);
-        assert_eq!(cleanup_record(&run_task(&host)), None);
+        assert_eq!(cleanup_record(&tasks::lines_of_run(TASK_NAME, &host)), None);
     }
 
     #[test]
     fn a_bad_timeout_fails_naming_the_input() {
         for bad in ["0", "abc", "601", "1.5"] {
             let host = host_with(&[("INPUT_TIMEOUT", bad)]);
-            let lines = run_task(&host);
+            let lines = tasks::lines_of_run(TASK_NAME, &host);
             assert!(
                 lines
                     .iter()
@@ -366,7 +361,7 @@ mod tests {
     #[test]
     fn a_field_naming_the_output_is_refused() {
         let host = host_with(&[("INPUT_FIELDS", "dynamicsecretvalue=user")]);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines
             .iter()
             .any(|l| l.contains("the task's own output variable")));

@@ -157,7 +157,7 @@ fn missing_values(paths: &[&str], received: &FxHashMap<String, String>) -> TaskE
 mod tests {
     use super::*;
     use crate::agent::multiline;
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
     use crate::tasks;
     use crate::tasks::delivery::MAX_VALUE_BYTES;
 
@@ -168,11 +168,6 @@ mod tests {
         ];
         env.extend_from_slice(extra);
         with_connection("https://api.akeyless.io", &env)
-    }
-
-    fn run_task(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(TASK_NAME, host));
-        host.lines()
     }
 
     fn body(host: &FakeHost, index: usize) -> Value {
@@ -195,7 +190,7 @@ mod tests {
     fn one_request_fetches_every_distinct_path_with_the_defaults() {
         let host = host_with("a=/x, b=/y, c=/x", &[]);
         host.answer(200, r#"{"/x":"vx-secret","/y":"vy-secret"}"#);
-        run_task(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(host.requests().len(), 1);
         assert_eq!(
             host.requests()[0].url,
@@ -211,7 +206,7 @@ mod tests {
     fn every_value_is_registered_before_the_first_variable_is_set() {
         let host = host_with("a=/x,b=/y", &[]);
         host.answer(200, r#"{"/x":"vx-secret","/y":"vy-secret"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let first_set = lines
             .iter()
             .position(|l| l.contains("task.setvariable"))
@@ -234,7 +229,7 @@ mod tests {
             .collect();
         host.answer(200, &Value::Object(first).to_string());
         host.answer(200, r#"{"/p/500":"value-number-500"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let registered = lines
             .iter()
             .position(|l| l == "##vso[task.setsecret]value-number-499")
@@ -254,7 +249,7 @@ mod tests {
             200,
             &serde_json::json!({"/small": "small-value", "/large": large}).to_string(),
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(
             failure(&lines),
             "The secret '/large' is 30720 KiB, more than the 64 KiB a pipeline variable can \
@@ -272,7 +267,7 @@ mod tests {
         let host = host_with("a=/x", &[]);
         let value = "v".repeat(MAX_VALUE_BYTES);
         host.answer(200, &serde_json::json!({ "/x": value }).to_string());
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines
             .last()
             .unwrap()
@@ -290,7 +285,7 @@ mod tests {
             200,
             &serde_json::json!({"/ssh/key": pem, "/x": "vx-secret"}).to_string(),
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let path = "/agent/_temp/akeyless-00000000000000000000000000000001/deploy_key";
         assert_eq!(host.file(path).as_deref(), Some(pem));
         assert_eq!(host.mode(path), Some(0o600));
@@ -325,7 +320,7 @@ mod tests {
         host.answer(500, r#"{"error":"down"}"#);
         host.answer(500, r#"{"error":"down"}"#);
         host.answer(500, r#"{"error":"down"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let record = lines
             .iter()
             .find_map(|l| {
@@ -346,7 +341,7 @@ mod tests {
     fn a_token_from_an_auth_step_leaves_nothing_to_clean_up() {
         let host = host_with("a=/x", &[]);
         host.answer(200, r#"{"/x":"vx-secret"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(!lines.iter().any(|l| l.contains("task.settaskvariable")));
     }
 
@@ -354,7 +349,7 @@ mod tests {
     fn each_variable_is_set_as_a_secret_output_and_job_variable() {
         let host = host_with("a=/x", &[]);
         host.answer(200, r#"{"/x":"vx-secret"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines.contains(
             &"##vso[task.setvariable variable=a;issecret=true;isoutput=true;]vx-secret".into()
         ));
@@ -367,7 +362,7 @@ mod tests {
     fn a_reserved_name_is_an_output_only_with_a_warning() {
         let host = host_with("endpoint_config=/x", &[]);
         host.answer(200, r#"{"/x":"vx-secret"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let sets: Vec<&String> = lines
             .iter()
             .filter(|l| l.contains("task.setvariable"))
@@ -393,7 +388,7 @@ mod tests {
                 .collect();
             host.answer(200, &Value::Object(reply).to_string());
         }
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert_eq!(host.requests().len(), 3);
         assert_eq!(body(&host, 2)["names"].as_array().unwrap().len(), 250);
         assert!(lines.last().unwrap().contains("result=Succeeded"));
@@ -419,7 +414,7 @@ mod tests {
     fn a_missing_path_fails_naming_every_missing_path_and_sets_nothing() {
         let host = host_with("a=/x,b=/y,c=/z", &[]);
         host.answer(200, r#"{"/x":"vx-secret","/z":null}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let error = failure(&lines);
         assert!(
             error.contains("no value for 2 of the 3 requested path(s): /y, /z"),
@@ -434,7 +429,7 @@ mod tests {
             200,
             r#"{"/x":{"user": "app_user", "password": "hunter22"}}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines.contains(
             &r#"##vso[task.setvariable variable=cfg;issecret=true;]{"user":"app_user","password":"hunter22"}"#.into()
         ));
@@ -446,7 +441,7 @@ mod tests {
     fn a_multi_line_value_is_base64_with_a_marker_variable() {
         let host = host_with("tls_key=/x", &[]);
         host.answer(200, r#"{"/x":"line-one\nline-two\n"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let encoded = multiline::base64(b"line-one\nline-two\n");
         assert!(lines.contains(&format!(
             "##vso[task.setvariable variable=tls_key;issecret=true;]{encoded}"
@@ -459,7 +454,7 @@ mod tests {
     fn every_value_as_set_is_registered_before_the_first_variable_is_set() {
         let host = host_with("a=/plain, b=/lines", &[]);
         host.answer(200, r#"{"/plain":"plain-value-1","/lines":"one-1\ntwo-2"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let first_set = lines
             .iter()
             .position(|l| l.starts_with("##vso[task.setvariable"))
@@ -476,7 +471,7 @@ mod tests {
     fn an_encoding_marker_that_clashes_with_an_entry_fails_before_setting() {
         let host = host_with("k=/x,K_encoding=/y", &[]);
         host.answer(200, r#"{"/x":"a\nb","/y":"plain-value"}"#);
-        let error = failure(&run_task(&host)).to_string();
+        let error = failure(&tasks::lines_of_run(TASK_NAME, &host)).to_string();
         assert!(error.contains("'k_ENCODING'"), "{error}");
     }
 
@@ -491,7 +486,7 @@ mod tests {
             ],
         );
         host.answer(200, r#"{"/x":"vx-secret"}"#);
-        run_task(&host);
+        tasks::lines_of_run(TASK_NAME, &host);
         let body = body(&host, 0);
         assert_eq!(body["ignore-cache"], "true");
         assert_eq!(body["accessibility"], "personal");
@@ -501,14 +496,14 @@ mod tests {
     #[test]
     fn a_bad_accessibility_or_version_fails_naming_the_input() {
         let host = host_with("a=/x", &[("INPUT_ACCESSIBILITY", "public")]);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let error = failure(&lines);
         assert!(
             error.contains("'accessibility'") && error.contains("regular, personal or sharing")
         );
 
         let host = host_with("a=/x", &[("INPUT_VERSION", "-2")]);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(failure(&lines).contains("'version'"));
         assert!(host.requests().is_empty());
     }
@@ -516,7 +511,7 @@ mod tests {
     #[test]
     fn a_grammar_error_fails_naming_secrets_paths_and_the_entry() {
         let host = host_with("a=/x,oops", &[]);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let error = failure(&lines);
         assert!(
             error.starts_with("The input 'secretsPaths' is not valid: entry 2 ('oops')"),
@@ -533,7 +528,7 @@ mod tests {
                 ("INPUT_SECRETSPATHS", "a=/x"),
             ],
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(failure(&lines).contains("'$(Auth.akeylessToken)', a variable that does not exist"));
     }
 
@@ -541,7 +536,7 @@ mod tests {
     fn a_refused_token_fails_with_a_hint() {
         let host = host_with("a=/x", &[]);
         host.answer(401, r#"{"error":"token expired"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let error = failure(&lines);
         assert!(
             error.contains("HTTP 401: token expired. The token was refused"),

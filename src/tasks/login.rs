@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(with_article(AccessType::AzureAd), "an Azure AD");
     }
 
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
     use crate::tasks;
 
     /// Runs akeyless-auth with a connection whose Access ID is `access_id`.
@@ -432,11 +432,6 @@ mod tests {
             host.answer(200, body);
         }
         host
-    }
-
-    fn run(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(tasks::auth::TASK_NAME, host));
-        host.lines()
     }
 
     fn error_of(lines: &[String]) -> String {
@@ -458,7 +453,7 @@ mod tests {
     #[test]
     fn an_unknown_kind_letter_fails_naming_access_type() {
         let host = auth_with("p-abcdefghij12x3", &[], None);
-        let error = error_of(&run(&host));
+        let error = error_of(&tasks::lines_of_run(tasks::auth::TASK_NAME, &host));
         assert!(error.contains("kind letter 'x'"), "{error}");
         assert!(error.contains("Set the input 'accessType'"), "{error}");
     }
@@ -501,7 +496,7 @@ mod tests {
             ],
             Some(r#"{"token":"t-1"}"#),
         );
-        let lines = run(&host);
+        let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         let body = sent(&host);
         assert_eq!(body["access-type"], "aws_iam");
         let (document, headers) = aws_cloud_id(&body);
@@ -563,7 +558,7 @@ mod tests {
             r#"{"AccessKeyId":"ASIACONTAINER01","SecretAccessKey":"container-secret-9","Token":"container-session-8","Expiration":"2030-01-01T00:00:00Z"}"#,
         );
         host.answer(200, r#"{"token":"t-1"}"#);
-        let lines = run(&host);
+        let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         let request = &host.requests()[0];
         assert_eq!(request.method, "GET");
         assert_eq!(request.url, "http://169.254.170.23/v1/credentials");
@@ -599,7 +594,7 @@ mod tests {
             r#"{"Code":"Success","AccessKeyId":"ASIAINSTANCE01","SecretAccessKey":"instance-secret-3","Token":"instance-session-2"}"#,
         );
         host.answer(200, r#"{"token":"t-1"}"#);
-        run(&host);
+        tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         let requests = host.requests();
         assert_eq!(requests[0].method, "PUT");
         assert_eq!(requests[0].url, "http://127.0.0.1:9911/latest/api/token");
@@ -629,7 +624,7 @@ mod tests {
         for _ in 0..4 {
             host.fail_transport("ECONNREFUSED", "connect ECONNREFUSED");
         }
-        let error = error_of(&run(&host));
+        let error = error_of(&tasks::lines_of_run(tasks::auth::TASK_NAME, &host));
         assert!(error.starts_with("No AWS credentials were found on this agent. Tried, in order: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; the container credentials endpoint is not configured (AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI); the EC2 instance metadata service at http://169.254.169.254 failed: Could not reach the EC2 instance metadata service at http://169.254.169.254/latest/api/token: the connection was refused"), "{error}");
         assert!(host.now_ms() <= 4_000.0);
     }
@@ -650,7 +645,7 @@ mod tests {
             let host = auth_with("p-abcdefghijg1", &extra, None);
             host.answer(200, token);
             host.answer(200, r#"{"token":"t-1"}"#);
-            let lines = run(&host);
+            let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
             let request = &host.requests()[0];
             assert_eq!(
                 request.url,
@@ -677,7 +672,7 @@ mod tests {
             ],
             Some(r#"{"token":"t-1"}"#),
         );
-        run(&host);
+        tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         assert_eq!(
             sent(&host),
             serde_json::json!({"access-type":"universal_identity","access-id":"p-abcdefghij12a3","uid-token":"u-uid-token-1"})
@@ -687,7 +682,7 @@ mod tests {
     #[test]
     fn an_unknown_access_type_choice_fails_naming_the_input() {
         let host = auth_with("p-abcdefghij12a3", &[("INPUT_ACCESSTYPE", "ldap")], None);
-        let error = error_of(&run(&host));
+        let error = error_of(&tasks::lines_of_run(tasks::auth::TASK_NAME, &host));
         assert!(
             error.starts_with("The input 'accessType' is not valid: it is 'ldap'"),
             "{error}"
@@ -705,7 +700,7 @@ mod tests {
             Some(r#"{"token":"t-1"}"#),
         );
         host.add_file("/tmp/sa-token", "sa-token-value\n");
-        let lines = run(&host);
+        let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         assert!(lines.contains(&"##vso[task.setsecret]sa-token-value".to_string()));
         assert_eq!(
             sent(&host),
@@ -718,7 +713,10 @@ mod tests {
 
     #[test]
     fn kubernetes_without_a_config_name_or_a_token_file_fails_naming_the_input() {
-        let error = error_of(&run(&auth_with("p-abcdefghij12k3", &[], None)));
+        let error = error_of(&tasks::lines_of_run(
+            tasks::auth::TASK_NAME,
+            &auth_with("p-abcdefghij12k3", &[], None),
+        ));
         assert!(
             error.contains("set the input 'k8sAuthConfigName'"),
             "{error}"
@@ -728,7 +726,7 @@ mod tests {
             &[("INPUT_K8SAUTHCONFIGNAME", "c")],
             None,
         );
-        let error = error_of(&run(&host));
+        let error = error_of(&tasks::lines_of_run(tasks::auth::TASK_NAME, &host));
         assert!(error.starts_with("The input 'k8sServiceAccountTokenPath' is not valid: the service-account token /var/run/secrets/kubernetes.io/serviceaccount/token could not be read (ENOENT)."), "{error}");
     }
 
@@ -750,7 +748,7 @@ mod tests {
             "/secure/key.pem",
             "-----BEGIN PRIVATE KEY-----\nMIIkeyline\n-----END PRIVATE KEY-----\n",
         );
-        let lines = run(&host);
+        let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         assert!(lines.contains(&"##vso[task.setsecret]MIIkeyline".to_string()));
         let body = sent(&host);
         assert_eq!(body["access-type"], "cert");
@@ -779,7 +777,7 @@ mod tests {
                 &[("INPUT_ACCESSKEY", "key-123")],
                 Some(&reply),
             );
-            let lines = run(&host);
+            let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
             let error = error_of(&lines);
             assert!(
                 error.contains("the token in its reply contains a line break"),
@@ -808,7 +806,7 @@ mod tests {
             None,
         );
         host.add_file("/secure/cert.pem", "-----BEGIN CERTIFICATE-----\nx\n");
-        let lines = run(&host);
+        let lines = tasks::lines_of_run(tasks::auth::TASK_NAME, &host);
         assert_eq!(
             lines[0],
             "##vso[task.setsecret]MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-pasted-key"
@@ -826,7 +824,10 @@ mod tests {
 
     #[test]
     fn a_jwt_method_without_jwt_or_oidc_endpoint_fails_naming_both_ways() {
-        let error = error_of(&run(&auth_with("p-abcdefghijo1", &[], None)));
+        let error = error_of(&tasks::lines_of_run(
+            tasks::auth::TASK_NAME,
+            &auth_with("p-abcdefghijo1", &[], None),
+        ));
         assert!(error.contains("p-abcdefghijo1 is a JWT auth method: set the input 'jwt', or run on an agent that issues the pipeline's OIDC token"), "{error}");
     }
 }

@@ -295,6 +295,14 @@ pub async fn run_post_job<H: Host>(task_name: &str, host: &H) {
     agent.succeed(&message);
 }
 
+/// Runs the task `task_name` to its end on a fake host; the lines it wrote. For the tasks'
+/// tests.
+#[cfg(test)]
+pub fn lines_of_run(task_name: &str, host: &crate::host::fake::FakeHost) -> Vec<String> {
+    crate::host::fake::block_on(run(task_name, host));
+    host.lines()
+}
+
 fn unknown_task(name: &str) -> TaskError {
     TaskError::Message(format!("This extension has no task named '{name}'."))
 }

@@ -219,7 +219,7 @@ fn subject<H: Host>(agent: &Agent<'_, H>, names_given: bool) -> Result<Subject, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
 
     const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----";
     const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIca\n-----END CERTIFICATE-----";
@@ -232,11 +232,6 @@ mod tests {
         ];
         env.extend_from_slice(extra);
         with_connection("https://api.akeyless.io", &env)
-    }
-
-    fn run_task(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(TASK_NAME, host));
-        host.lines()
     }
 
     fn reply() -> String {
@@ -252,7 +247,7 @@ mod tests {
             ("INPUT_EXTENDEDKEYUSAGE", "ClientAuth, serverauth"),
         ]);
         host.answer(200, &reply());
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let body: serde_json::Value = serde_json::from_str(&host.requests()[0].body).unwrap();
         assert_eq!(
             body,
@@ -287,7 +282,7 @@ mod tests {
             "-----BEGIN CERTIFICATE REQUEST-----\nZm9vYmFy\n-----END CERTIFICATE REQUEST-----",
         )]);
         host.answer(200, &reply());
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let body: serde_json::Value = serde_json::from_str(&host.requests()[0].body).unwrap();
         assert_eq!(body["csr-data-base64"], "Zm9vYmFy");
         assert!(body.get("key-data-base64").is_none());
@@ -322,7 +317,7 @@ mod tests {
             ),
         ] {
             let host = host_with(&extra);
-            host.assert_refused_on_inputs(&run_task(&host), message);
+            host.assert_refused_on_inputs(&tasks::lines_of_run(TASK_NAME, &host), message);
         }
     }
 
@@ -330,7 +325,7 @@ mod tests {
     fn a_reply_without_a_certificate_fails_with_nothing_written() {
         let host = host_with(&[]);
         host.answer(200, r#"{"data":"","parent_cert":""}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines
             .last()
             .unwrap()

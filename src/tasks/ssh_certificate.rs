@@ -182,7 +182,7 @@ fn public_key<H: Host>(agent: &Agent<'_, H>) -> Result<PublicKey, TaskError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::fake::{block_on, with_connection, FakeHost};
+    use crate::host::fake::{with_connection, FakeHost};
 
     fn host_with(extra: &[(&str, &str)]) -> FakeHost {
         let mut env = vec![
@@ -195,11 +195,6 @@ mod tests {
         with_connection("https://api.akeyless.io", &env)
     }
 
-    fn run_task(host: &FakeHost) -> Vec<String> {
-        block_on(tasks::run(TASK_NAME, host));
-        host.lines()
-    }
-
     #[test]
     fn a_generated_key_is_registered_sent_and_written_beside_its_certificate() {
         let host = host_with(&[("INPUT_TTL", "300")]);
@@ -207,7 +202,7 @@ mod tests {
             200,
             r#"{"data":"ssh-ed25519-cert-v01@openssh.com AAAAcert deploy"}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         let body: serde_json::Value = serde_json::from_str(&host.requests()[0].body).unwrap();
         assert_eq!(body["cert-username"], "deploy,ubuntu");
         assert_eq!(body["ttl"], 300);
@@ -250,7 +245,7 @@ mod tests {
             200,
             r#"{"data":"ecdsa-sha2-nistp256-cert-v01@openssh.com AAAAcert mine"}"#,
         );
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(
             lines.last().unwrap().contains("result=Succeeded"),
             "{lines:?}"
@@ -281,7 +276,7 @@ mod tests {
             (vec![("INPUT_TTL", "5m")], "The input 'ttl' is not valid"),
         ] {
             let host = host_with(&extra);
-            host.assert_refused_on_inputs(&run_task(&host), message);
+            host.assert_refused_on_inputs(&tasks::lines_of_run(TASK_NAME, &host), message);
         }
     }
 
@@ -289,7 +284,7 @@ mod tests {
     fn an_unknown_issuer_fails_with_nothing_written() {
         let host = host_with(&[]);
         host.answer(404, r#"{"error":"issuer not found"}"#);
-        let lines = run_task(&host);
+        let lines = tasks::lines_of_run(TASK_NAME, &host);
         assert!(lines.last().unwrap().contains("HTTP 404: issuer not found"));
         assert!(host.made_no_secret_directory());
     }
